@@ -1,0 +1,116 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Permission
+from django.utils.html import format_html
+
+from orgs.models import ACT_FOR_ORGANISATION, Organisation, OrganisationUserObjectPermission
+
+
+class OrganisationCreateForm(forms.ModelForm):
+    """New organisations are placed under a parent given by its code (no 5-million-row select)."""
+
+    parent_code = forms.CharField(
+        label="上级党组织代码", max_length=32, required=False, help_text="留空则创建为根节点"
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "short_name", "code", "level", "authority", "address", "phone", "fax"]
+        fields += ["postcode", "is_active"]
+
+    def clean_parent_code(self):
+        code = self.cleaned_data["parent_code"].strip()
+        if not code:
+            return None
+        parent = Organisation.objects.filter(code=code).first()
+        if parent is None:
+            raise forms.ValidationError("没有该代码的党组织。")
+        if parent.is_branch:
+            raise forms.ValidationError("党支部下不能再设党组织。")
+        return parent
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["indented_name", "code", "level", "authority", "is_active"]
+    list_filter = ["level", "authority", "is_active"]
+    search_fields = ["name", "short_name", "code"]
+    ordering = ["path"]
+    show_full_result_count = False
+    readonly_fields = ["parent_name"]
+    list_per_page = 50
+
+    @admin.display(description="党组织名称", ordering="path")
+    def indented_name(self, obj):
+        return format_html(
+            '<span style="padding-left:{}em">{}</span>', (obj.depth - 1) * 1.5, obj.name
+        )
+
+    @admin.display(description="上级党组织")
+    def parent_name(self, obj):
+        parent = obj.get_parent() if obj.pk else None
+        return parent.name if parent else "—"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = OrganisationCreateForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["parent_code", *OrganisationCreateForm.Meta.fields]
+        return ["parent_name", *OrganisationCreateForm.Meta.fields]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        parent = form.cleaned_data.get("parent_code")
+        if parent is None:
+            Organisation.objects.add_root(instance=obj)
+        else:
+            Organisation.objects.add_child(parent, instance=obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a node would orphan its subtree's members and history; deactivate instead.
+        return False
+
+
+class OrganisationRoleForm(forms.ModelForm):
+    class Meta:
+        model = OrganisationUserObjectPermission
+        fields = ["content_object"]
+
+    def save(self, commit=True):
+        self.instance.permission = Permission.objects.get(
+            codename=ACT_FOR_ORGANISATION, content_type__app_label="orgs"
+        )
+        return super().save(commit)
+
+
+class OrganisationRoleInline(admin.TabularInline):
+    model = OrganisationUserObjectPermission
+    form = OrganisationRoleForm
+    raw_id_fields = ["content_object"]
+    extra = 1
+    verbose_name = "任职党组织"
+    verbose_name_plural = "任职党组织（该账号可以以这些党组织的身份办理业务）"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(permission__codename=ACT_FOR_ORGANISATION)
+            .select_related("content_object")
+        )
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithRolesAdmin(UserAdmin):
+    inlines = [OrganisationRoleInline]

@@ -1,0 +1,34 @@
+from orgs.roles import organisations_of
+
+SESSION_KEY = "acting_org_id"
+
+
+def acting_organisation(request):
+    """The organisation this request acts for: the one chosen in the switcher if the user still
+    holds a role on it, else the user's first one, else None."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    orgs = organisations_of(user)
+    chosen = request.session.get(SESSION_KEY)
+    if chosen is not None:
+        org = orgs.filter(pk=chosen).first()
+        if org is not None:
+            return org
+    org = orgs.first()
+    if org is not None:
+        request.session[SESSION_KEY] = org.pk
+    else:
+        request.session.pop(SESSION_KEY, None)
+    return org
+
+
+class ActingOrganisationMiddleware:
+    """Sets ``request.org``, the logged-in organisation (当前登录党组织), or None."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.org = acting_organisation(request)
+        return self.get_response(request)

@@ -1,0 +1,134 @@
+"""Keyset pagination with a capped count, for every list in the application.
+
+OFFSET pagination reads and throws away every earlier row, which at a province's scale means
+millions; a keyset page reads only its own rows through the list's index. The count is capped
+(``COUNT_CAP``): above it the page says "10,000+" instead of counting a province exactly.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    count: int
+    count_capped: bool
+    first_index: int  # 序号 of the first row, 1-based
+    next_cursor: str | None
+    prev_cursor: str | None
+
+    @property
+    def count_display(self) -> str:
+        return f"{self.count:,}+" if self.count_capped else f"{self.count:,}"
+
+    def numbered(self):
+        return zip(
+            range(self.first_index, self.first_index + len(self.rows)), self.rows, strict=True
+        )
+
+
+def _encode(values: list[Any], index: int) -> str:
+    raw = json.dumps({"k": values, "n": index}, default=str, ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, width: int) -> tuple[list[Any], int] | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        values, index = data["k"], int(data["n"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        return None
+    if not isinstance(values, list) or len(values) != width or index < 0:
+        return None
+    return values, index
+
+
+def _beyond(ordering: list[str], values: list[Any]) -> Q:
+    """Rows strictly after ``values`` in ``ordering`` (a lexicographic comparison)."""
+    condition = Q()
+    equal_so_far = Q()
+    for field, value in zip(ordering, values, strict=True):
+        name = field.lstrip("-")
+        op = "lt" if field.startswith("-") else "gt"
+        condition |= equal_so_far & Q(**{f"{name}__{op}": value})
+        equal_so_far &= Q(**{name: value})
+    return condition
+
+
+def _flip(ordering: list[str]) -> list[str]:
+    return [f[1:] if f.startswith("-") else f"-{f}" for f in ordering]
+
+
+def _key(row: Any, ordering: list[str]) -> list[Any]:
+    values = []
+    for field in ordering:
+        obj = row
+        for part in field.lstrip("-").split("__"):
+            obj = getattr(obj, part)
+        values.append(obj)
+    return values
+
+
+def paginate(
+    queryset: QuerySet,
+    ordering: list[str],
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    size: int | None = None,
+) -> Page:
+    """One page of ``queryset`` in ``ordering``, which must end in a unique field (the id)."""
+    size = size or settings.PAGE_SIZE
+    cap = settings.COUNT_CAP
+    count = queryset.order_by()[: cap + 1].count()
+    capped = count > cap
+    count = min(count, cap)
+
+    backwards = False
+    start = 0
+    qs = queryset.order_by(*ordering)
+    decoded = _decode(before, len(ordering)) if before else None
+    if decoded:
+        values, index = decoded
+        backwards = True
+        qs = queryset.filter(_beyond(_flip(ordering), values)).order_by(*_flip(ordering))
+        start = max(index - size, 0)
+    else:
+        decoded = _decode(after, len(ordering)) if after else None
+        if decoded:
+            values, index = decoded
+            qs = qs.filter(_beyond(ordering, values))
+            start = index
+
+    rows = list(qs[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+        has_prev, has_next = has_more, True
+    else:
+        has_prev, has_next = start > 0, has_more
+    if backwards and not has_prev:
+        start = 0
+    next_cursor = (
+        _encode(_key(rows[-1], ordering), start + len(rows)) if rows and has_next else None
+    )
+    prev_cursor = _encode(_key(rows[0], ordering), start) if rows and has_prev else None
+    return Page(
+        rows=rows,
+        count=count,
+        count_capped=capped,
+        first_index=start + 1,
+        next_cursor=next_cursor,
+        prev_cursor=prev_cursor,
+    )

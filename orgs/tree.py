@@ -1,0 +1,126 @@
+"""Questions about the organisation tree, each answered with at most one indexed query.
+
+Every organisation's ancestors are the prefixes of its materialized path, so "who is above X" is
+string arithmetic plus one ``path IN (...)`` lookup, and "who is below X" is one
+``path LIKE 'X%'`` range scan. Nothing here walks the tree row by row.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from orgs.models import COMMITTEE_LEVELS, LEVEL_RANK, Authority, Level, Organisation
+
+STEPLEN = Organisation.steplen
+
+
+def ancestor_paths(path: str, *, include_self: bool = False) -> list[str]:
+    """The paths of the ancestors of ``path``, top first."""
+    end = len(path) + (STEPLEN if include_self else 0)
+    return [path[:i] for i in range(STEPLEN, end, STEPLEN)]
+
+
+def common_path(a: str, b: str) -> str:
+    """The path of the lowest common ancestor-or-self of two paths ('' when there is none)."""
+    length = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        length += 1
+    return a[: length - length % STEPLEN]
+
+
+def subtree(org: Organisation) -> QuerySet[Organisation]:
+    """``org`` and everything below it (本级及所有下级)."""
+    return Organisation.objects.filter(path__startswith=org.path)
+
+
+def ancestors(org: Organisation, *, include_self: bool = False) -> list[Organisation]:
+    """The organisations above ``org``, top first."""
+    paths = ancestor_paths(org.path, include_self=include_self)
+    return list(Organisation.objects.filter(path__in=paths).order_by("path"))
+
+
+def nearest_ancestor(
+    org: Organisation, *, include_self: bool = True, **filters
+) -> Organisation | None:
+    """The closest organisation at or above ``org`` that matches ``filters``."""
+    paths = ancestor_paths(org.path, include_self=include_self)
+    return Organisation.objects.filter(path__in=paths, **filters).order_by("-depth").first()
+
+
+def _domain_root(org: Organisation, level: Level) -> Organisation:
+    if org.rank >= LEVEL_RANK[level]:
+        return org
+    levels_at_or_above = [lv for lv, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[level]]
+    # Prefer the ancestor of exactly that level; an organisation hanging directly under a higher
+    # committee (a provincial organ's committee, say) belongs to that committee's domain.
+    candidates = Organisation.objects.filter(
+        path__in=ancestor_paths(org.path), level__in=levels_at_or_above
+    ).order_by("-depth")
+    root = next((c for c in candidates if c.level == level), None)
+    return root or candidates.first() or org
+
+
+def county_domain_root(org: Organisation) -> Organisation:
+    """The root of ``org``'s county domain (县内): its nearest county-level committee.
+
+    A university committee counts as county level, so 县内转移 is 校内转移.
+    """
+    return _domain_root(org, Level.COUNTY)
+
+
+def province_domain_root(org: Organisation) -> Organisation:
+    """The root of ``org``'s province domain (省内): its nearest province-level committee."""
+    return _domain_root(org, Level.PROVINCE)
+
+
+def lowest_common_ancestor(a: Organisation, b: Organisation) -> Organisation | None:
+    path = common_path(a.path, b.path)
+    if path == a.path:
+        return a
+    if path == b.path:
+        return b
+    return Organisation.objects.filter(path=path).first() if path else None
+
+
+def route_paths(a_path: str, b_path: str) -> list[str]:
+    """The tree route from a up to LCA(a, b) and down to b, as paths: a excluded, b included."""
+    lca = common_path(a_path, b_path)
+    up = [p for p in reversed(ancestor_paths(a_path)) if len(p) >= len(lca)]
+    down = [p for p in ancestor_paths(b_path, include_self=True) if len(p) > len(lca)]
+    return up + down
+
+
+def approval_nodes(a: Organisation, b: Organisation) -> list[Organisation]:
+    """The committees on the route from ``a`` to ``b`` (a excluded, b included), in route order.
+
+    General branches and branches (总支/支部) never approve, so they are left out.
+    """
+    route = route_paths(a.path, b.path)
+    by_path = {
+        org.path: org
+        for org in Organisation.objects.filter(path__in=route, level__in=COMMITTEE_LEVELS)
+    }
+    return [by_path[p] for p in route if p in by_path]
+
+
+def receiving_committee(target: Organisation) -> Organisation | None:
+    """The committee that receives a member sent to ``target``: the nearest ancestor-or-self
+    with at least county transfer authority (县内转接权限)."""
+    return nearest_ancestor(target, authority__gte=Authority.COUNTY)
+
+
+def national_node(org: Organisation) -> Organisation | None:
+    """The nearest ancestor-or-self with national transfer authority, where a 全国 transfer
+    leaving the system is concluded (办结)."""
+    return nearest_ancestor(org, authority=Authority.NATIONAL)
+
+
+def nearest_committee(org: Organisation, *, include_self: bool = True) -> Organisation | None:
+    """The closest 党委 at or above ``org`` (the committee a branch belongs to)."""
+    return nearest_ancestor(org, include_self=include_self, level__in=COMMITTEE_LEVELS)
+
+
+def branches_under(org: Organisation) -> QuerySet[Organisation]:
+    return subtree(org).filter(level=Level.BRANCH)

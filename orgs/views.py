@@ -1,0 +1,32 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from orgs.middleware import SESSION_KEY
+from orgs.roles import organisations_of
+from orgs.scoping import org_required
+
+
+@org_required
+def home(request):
+    """首页: the modules of the system for the logged-in organisation."""
+    return render(request, "home.html")
+
+
+@require_POST
+def switch_organisation(request):
+    """The org switcher: act for another organisation the user holds a role on."""
+    try:
+        org = organisations_of(request.user).get(pk=int(request.POST.get("org", "")))
+    except (ValueError, TypeError):
+        raise Http404 from None
+    except organisations_of(request.user).model.DoesNotExist:
+        raise Http404 from None
+    request.session[SESSION_KEY] = org.pk
+    messages.success(request, f"已切换到：{org.name}")
+    target = request.POST.get("next") or "home"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "home"
+    return redirect(target)

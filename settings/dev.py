@@ -1,0 +1,11 @@
+"""The one-command demo: SQLite, debug pages, a fixed development key."""
+
+from settings.base import *  # noqa: F403
+from settings.env import env_str
+
+DEBUG = True
+SECRET_KEY = env_str("SECRET_KEY", "dev-only-not-secret-zhuanjie-demo-key-0123456789")
+
+# Serve static files from the app folders directly (no collectstatic outside production).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

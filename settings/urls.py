@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from orgs import views as org_views
+
+admin.site.site_header = "全国党员管理信息系统 · 系统管理"
+admin.site.site_title = "系统管理"
+admin.site.index_title = "党组织、党员与账号"
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("org/switch/", org_views.switch_organisation, name="switch_org"),
+    path("members/", include("members.urls")),
+    path("transfers/", include("transfers.urls")),
+    path("admin/", admin.site.urls),
+]
