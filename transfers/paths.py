@@ -1,0 +1,168 @@
+"""Which transfer types allow which targets, and the path (转接路径) a transfer takes.
+
+``plan_path`` is the one place the path is computed; DESIGN.md §4 defines it:
+
+- 县内/省内: R = the receiving committee of the target (nearest ancestor-or-self with at least
+  county authority); path = [initiator] + approval_nodes(initiator, R); R does 接收.
+- 全国, or a target outside the tree: F = the initiator's nearest node with national authority;
+  path = [initiator] + approval_nodes(initiator, F); F does 办结.
+- 跨省（系统）转入: created by C; path = [C] + approval_nodes(C, R).
+- 更改 re-plans from the current node the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from orgs.models import COMMITTEE_LEVELS, Authority, Organisation
+from orgs.tree import (
+    approval_nodes,
+    county_domain_root,
+    national_node,
+    province_domain_root,
+    receiving_committee,
+    subtree,
+)
+from transfers.errors import TransferError
+from transfers.models import Direction, StepRole, TransferType
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    org: Organisation
+    role: StepRole
+    direction: Direction
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: list[PlannedStep]  # after the starting node
+    end: Organisation  # R (接收) or F (办结)
+
+    @property
+    def concludes(self) -> bool:
+        return self.steps[-1].role == StepRole.CONCLUDE
+
+
+def check_target(
+    *,
+    initiator: Organisation,
+    transfer_type: str,
+    target: Organisation | None,
+    out_of_system: bool,
+    target_name: str = "",
+) -> None:
+    """Raise a TransferError (in Chinese, next to the field) unless ``target`` suits the type."""
+    if transfer_type == TransferType.NATIONAL and not out_of_system:
+        raise TransferError("全国直接转接必须转出到系统外。", field="out_of_system")
+    if out_of_system:
+        if not target_name.strip():
+            raise TransferError("请填写目的地党组织名称。", field="target_name")
+        return
+    if target is None:
+        raise TransferError("请选择目的地党组织。", field="target")
+    if not target.is_active:
+        raise TransferError("目的地党组织已撤销，不能选择。", field="target")
+    if transfer_type == TransferType.COUNTY:
+        domain = county_domain_root(initiator)
+        if not target.is_in_subtree_of(domain):
+            raise TransferError(
+                f"县内直接转接的目的地党组织须在{domain.name}范围内，请改选转接类型。",
+                field="target",
+            )
+    elif transfer_type == TransferType.PROVINCE:
+        province = province_domain_root(initiator)
+        county = county_domain_root(initiator)
+        if not target.is_in_subtree_of(province):
+            raise TransferError(
+                f"省内（系统内）转接的目的地党组织须在{province.name}范围内；"
+                "转出本省请选择全国直接转接。",
+                field="target",
+            )
+        if target.is_in_subtree_of(county):
+            raise TransferError(
+                f"目的地党组织在{county.name}范围内，请选择县内直接转接。", field="target"
+            )
+    else:
+        raise TransferError("请选择转接类型。", field="transfer_type")
+    receiver = receiving_committee(target)
+    if receiver is None:
+        raise TransferError("目的地党组织上级没有可以接收的党委。", field="target")
+    if receiver == initiator:
+        raise TransferError(
+            "目的地党组织由本党组织直接接收，请使用【支部间转接】。", field="target"
+        )
+
+
+def _direction(org: Organisation, role: StepRole, source_path: str) -> Direction:
+    if role == StepRole.RECEIVE:
+        return Direction.IN
+    if role == StepRole.CONCLUDE:
+        return Direction.OUT
+    # On the way up (and at the top) the member is leaving this org's subtree: 转出.
+    return Direction.OUT if source_path and source_path.startswith(org.path) else Direction.IN
+
+
+def plan_path(
+    *,
+    start: Organisation,
+    target: Organisation | None,
+    out_of_system: bool,
+    source_path: str,
+) -> Plan:
+    """The nodes after ``start`` up to the receiving (or concluding) committee."""
+    if out_of_system:
+        end = national_node(start)
+        if end is None:
+            raise TransferError("上级没有具有全国转接权限的党组织，无法办结转出。")
+        last_role = StepRole.CONCLUDE
+    else:
+        end = receiving_committee(target)
+        if end is None:
+            raise TransferError("目的地党组织上级没有可以接收的党委。", field="target")
+        last_role = StepRole.RECEIVE
+    nodes = approval_nodes(start, end) or [start]
+    steps = [
+        PlannedStep(
+            org=node,
+            role=last_role if i == len(nodes) - 1 else StepRole.APPROVE,
+            direction=_direction(
+                node, last_role if i == len(nodes) - 1 else StepRole.APPROVE, source_path
+            ),
+        )
+        for i, node in enumerate(nodes)
+    ]
+    return Plan(steps=steps, end=end)
+
+
+def target_candidates(
+    *, initiator: Organisation, transfer_type: str, name: str = ""
+) -> QuerySet[Organisation]:
+    """The organisations the 放大镜 dialog offers for ``transfer_type``, by name fragment.
+
+    Only valid choices are offered; ``check_target`` still has the last word on the server.
+    """
+    if transfer_type == TransferType.COUNTY:
+        orgs = subtree(county_domain_root(initiator))
+    elif transfer_type == TransferType.PROVINCE:
+        county = county_domain_root(initiator)
+        orgs = subtree(province_domain_root(initiator)).exclude(path__startswith=county.path)
+    else:
+        return Organisation.objects.none()
+    # What the initiator receives itself (its own branches) is 支部间转接, not a transfer.
+    orgs = orgs.exclude(path=initiator.path).exclude(
+        Q(path__startswith=initiator.path)
+        & ~Q(level__in=COMMITTEE_LEVELS)
+        & Q(depth__lte=initiator.depth + 2)
+    )
+    orgs = orgs.filter(is_active=True)
+    if name.strip():
+        orgs = orgs.filter(name__contains=name.strip())
+    return orgs
+
+
+def can_initiate(org: Organisation) -> bool:
+    """转出申请 needs a committee with at least county transfer authority (县内转接权限)."""
+    return org.is_committee and org.authority >= Authority.COUNTY

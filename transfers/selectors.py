@@ -1,0 +1,199 @@
+"""The lists of the subsystem (DESIGN.md §4 "Which list shows what"), one query each.
+
+Every function takes the logged-in organisation and the search filters and returns a queryset with
+what the list's rows display already joined, so a page costs the same number of queries whatever
+the data. Orderings end in the id and match the partial indexes on the models (keyset paging).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from orgs.models import Organisation
+from transfers.models import (
+    ACTED_STEP_STATES,
+    HISTORY_STATES,
+    UNFINISHED_STATES,
+    Direction,
+    Letter,
+    StepState,
+    Transfer,
+    TransferState,
+    TransferStep,
+)
+
+ROW_RELATED = ("member", "source_branch", "initiator", "target", "receiver", "dest_branch")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The search form of the history lists: exact 姓名 and 身份证号, 转接类型, a date range."""
+
+    name: str = ""
+    id_number: str = ""
+    transfer_type: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def current_letter(prefix: str = "") -> Prefetch:
+    """Prefetch each transfer's current letter into ``current_letters`` (one query per page)."""
+    return Prefetch(
+        f"{prefix}letters",
+        queryset=Letter.objects.filter(is_current=True),
+        to_attr="current_letters",
+    )
+
+
+def _apply(qs: QuerySet[Transfer], f: Filters, date_field: str) -> QuerySet[Transfer]:
+    if f.name:
+        qs = qs.filter(member_name=f.name)
+    if f.id_number:
+        qs = qs.filter(id_number=f.id_number)
+    if f.transfer_type:
+        qs = qs.filter(type=f.transfer_type)
+    if f.date_from or f.date_to:
+        tz = timezone.get_current_timezone()
+        is_datetime = isinstance(Transfer._meta.get_field(date_field), models.DateTimeField)
+        if f.date_from:
+            start = (
+                dt.datetime.combine(f.date_from, dt.time.min, tzinfo=tz)
+                if is_datetime
+                else f.date_from
+            )
+            qs = qs.filter(**{f"{date_field}__gte": start})
+        if f.date_to:
+            if is_datetime:
+                end = dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+                qs = qs.filter(**{f"{date_field}__lt": end})
+            else:
+                qs = qs.filter(**{f"{date_field}__lte": f.date_to})
+    return qs
+
+
+# -- steps waiting for this organisation (待办工作) -----------------------------------------------
+
+
+def todo_steps(org: Organisation, direction: Direction) -> QuerySet[TransferStep]:
+    """Steps pending at ``org`` on one side: 转出 (the member leaves ``org``'s subtree, or ``org``
+    is the top of the route, or it concludes) or 接收 (the member comes in)."""
+    return (
+        TransferStep.objects.filter(org=org, state=StepState.PENDING, direction=direction)
+        .select_related(*(f"transfer__{r}" for r in ROW_RELATED))
+        .prefetch_related(current_letter("transfer__"))
+    )
+
+
+TODO_ORDERING = ["-pending_since", "-id"]
+
+
+def outgoing_todo(org: Organisation) -> QuerySet[TransferStep]:
+    """转出 · 待办工作 (steps). Returned transfers are listed by ``returned_to``."""
+    return todo_steps(org, Direction.OUT)
+
+
+def returned_to(org: Organisation) -> QuerySet[Transfer]:
+    """Transfers returned to ``org`` as initiator: edit and relaunch, or 撤销."""
+    return Transfer.objects.filter(initiator=org, state=TransferState.RETURNED).select_related(
+        *ROW_RELATED
+    )
+
+
+def drafts_of(org: Organisation) -> QuerySet[Transfer]:
+    return Transfer.objects.filter(initiator=org, state=TransferState.DRAFT).select_related(
+        *ROW_RELATED
+    )
+
+
+def incoming_todo(org: Organisation) -> QuerySet[TransferStep]:
+    """接收 · 待办工作."""
+    return todo_steps(org, Direction.IN)
+
+
+# -- transfers this organisation acted on that are not finished (已办工作) ------------------------
+
+
+def _done(org: Organisation, direction: Direction) -> QuerySet[Transfer]:
+    acted = TransferStep.objects.filter(
+        transfer=OuterRef("pk"), org=org, direction=direction, state__in=ACTED_STEP_STATES
+    )
+    # A step once acted may later read 已退回; the event log keeps the act, and so does this.
+    returned = TransferStep.objects.filter(
+        transfer=OuterRef("pk"),
+        org=org,
+        direction=direction,
+        state=StepState.RETURNED,
+        actor__isnull=False,
+    )
+    return (
+        Transfer.objects.filter(state__in=UNFINISHED_STATES)
+        .exclude(state=TransferState.DRAFT)
+        .filter(Exists(acted) | Exists(returned))
+        .select_related(*ROW_RELATED)
+    )
+
+
+def outgoing_done(org: Organisation) -> QuerySet[Transfer]:
+    """转出 · 已办工作: unfinished transfers ``org`` initiated or approved on the way out."""
+    return _done(org, Direction.OUT)
+
+
+def incoming_done(org: Organisation) -> QuerySet[Transfer]:
+    """接收 · 已办工作: unfinished transfers ``org`` approved or received on the way in."""
+    return _done(org, Direction.IN)
+
+
+DONE_ORDERING = ["-id"]
+
+
+# -- 未报到 and the histories -------------------------------------------------------------------
+
+
+def not_reported(org: Organisation, f: Filters | None = None) -> QuerySet[Transfer]:
+    """接收 · 未报到: members received into branches of ``org``'s subtree, not yet reported."""
+    qs = Transfer.objects.filter(state=TransferState.RECEIVED).into_subtree_of(org)
+    return (
+        _apply(qs, f or Filters(), "received_on")
+        .select_related(*ROW_RELATED)
+        .prefetch_related(current_letter())
+    )
+
+
+NOT_REPORTED_ORDERING = ["-received_on", "-id"]
+
+
+def outgoing_history(org: Organisation, f: Filters | None = None) -> QuerySet[Transfer]:
+    """转出 · 转出历史: finished transfers whose source branch is in ``org``'s subtree."""
+    qs = Transfer.objects.filter(state__in=HISTORY_STATES).from_subtree_of(org)
+    return _apply(qs, f or Filters(), "launched_at").select_related(*ROW_RELATED)
+
+
+def incoming_history(org: Organisation, f: Filters | None = None) -> QuerySet[Transfer]:
+    """接收 · 接收历史: finished transfers received into ``org``'s subtree."""
+    qs = Transfer.objects.filter(state=TransferState.COMPLETED).into_subtree_of(org)
+    return _apply(qs, f or Filters(), "received_on").select_related(*ROW_RELATED)
+
+
+HISTORY_ORDERING = ["-finished_at", "-id"]
+
+
+def visible_transfer(org: Organisation, pk: int) -> Transfer:
+    """One transfer ``org`` may open (its subtree is on the route, or is source or destination);
+    anything else does not exist for it (404)."""
+    on_route = TransferStep.objects.filter(transfer=OuterRef("pk"), org_path__startswith=org.path)
+    qs = Transfer.objects.filter(pk=pk).filter(
+        Q(source_path__startswith=org.path)
+        | Q(dest_path__startswith=org.path)
+        | Q(initiator_path__startswith=org.path)
+        | Exists(on_route)
+    )
+    transfer = qs.select_related(*ROW_RELATED).first()
+    if transfer is None:
+        raise Http404
+    return transfer
