@@ -384,8 +384,9 @@ class TransferEvent(models.Model):
     class Meta:
         verbose_name = "转接日志"
         verbose_name_plural = "转接日志"
-        ordering = ["at", "id"]
-        indexes = [models.Index(fields=["transfer", "at", "id"], name="transfers_event_idx")]
+        # Appended in order: the id is the sequence (several events can share one instant).
+        ordering = ["id"]
+        indexes = [models.Index(fields=["transfer", "id"], name="transfers_event_idx")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.org} {self.get_action_display()}"

@@ -144,6 +144,7 @@ def _record(
     step: TransferStep | None = None,
     opinion: str = "",
     data: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
 ) -> TransferEvent:
     return TransferEvent.objects.create(
         transfer=transfer,
@@ -152,7 +153,7 @@ def _record(
         actor=actor.user,
         actor_name=actor.name,
         org=org or actor.org,
-        at=_now(),
+        at=at or _now(),
         opinion=opinion,
         state_before=before,
         state_after=transfer.state,
@@ -610,8 +611,9 @@ def change_target(
         transfer.target = target
         transfer.target_name = target_name
         transfer.out_of_system = out_of_system
+        after_last = transfer.steps.filter(round=transfer.round).aggregate(m=Max("order"))["m"] + 1
         new_steps = _create_steps(
-            transfer, start=actor.org, start_order=step.order + 1, include_start=False
+            transfer, start=actor.org, start_order=after_last, include_start=False
         )
         # When this node itself is the new receiver, it acts again, now as receiver.
         _activate(new_steps[0], now)
