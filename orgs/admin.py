@@ -50,7 +50,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     @admin.display(description="上级党组织")
     def parent_name(self, obj):
-        parent = obj.get_parent() if obj.pk else None
+        parent = Organisation.objects.get_parent(obj) if obj.pk else None
         return parent.name if parent else "—"
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -83,6 +83,17 @@ class OrganisationRoleForm(forms.ModelForm):
         model = OrganisationUserObjectPermission
         fields = ["content_object"]
 
+    def clean_content_object(self):
+        org = self.cleaned_data["content_object"]
+        held = OrganisationUserObjectPermission.objects.filter(
+            user_id=self.instance.user_id,
+            permission__codename=ACT_FOR_ORGANISATION,
+            content_object=org,
+        ).exclude(pk=self.instance.pk)
+        if self.instance.user_id and held.exists():
+            raise forms.ValidationError("该账号已在此党组织任职。")
+        return org
+
     def save(self, commit=True):
         self.instance.permission = Permission.objects.get(
             codename=ACT_FOR_ORGANISATION, content_type__app_label="orgs"
@@ -90,9 +101,24 @@ class OrganisationRoleForm(forms.ModelForm):
         return super().save(commit)
 
 
+class OrganisationRoleFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None) or form.cleaned_data.get("DELETE"):
+                continue
+            org = form.cleaned_data.get("content_object")
+            if org is not None and org.pk in seen:
+                raise forms.ValidationError("同一党组织不能重复添加。")
+            if org is not None:
+                seen.add(org.pk)
+
+
 class OrganisationRoleInline(admin.TabularInline):
     model = OrganisationUserObjectPermission
     form = OrganisationRoleForm
+    formset = OrganisationRoleFormSet
     raw_id_fields = ["content_object"]
     extra = 1
     verbose_name = "任职党组织"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 
@@ -46,7 +47,7 @@ def _decode(cursor: str, width: int) -> tuple[list[Any], int] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         values, index = data["k"], int(data["n"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error):
         return None
     if not isinstance(values, list) or len(values) != width or index < 0:
         return None
@@ -87,7 +88,11 @@ def paginate(
     before: str | None = None,
     size: int | None = None,
 ) -> Page:
-    """One page of ``queryset`` in ``ordering``, which must end in a unique field (the id)."""
+    """One page of ``queryset`` in ``ordering``, which must end in a unique field (the id).
+
+    The ordering fields must be non-null: a keyset comparison cannot place NULLs. A cursor that
+    does not decode, or whose values do not fit the fields, gives the first page.
+    """
     size = size or settings.PAGE_SIZE
     cap = settings.COUNT_CAP
     count = queryset.order_by()[: cap + 1].count()
@@ -97,20 +102,23 @@ def paginate(
     backwards = False
     start = 0
     qs = queryset.order_by(*ordering)
-    decoded = _decode(before, len(ordering)) if before else None
-    if decoded:
-        values, index = decoded
-        backwards = True
-        qs = queryset.filter(_beyond(_flip(ordering), values)).order_by(*_flip(ordering))
-        start = max(index - size, 0)
-    else:
-        decoded = _decode(after, len(ordering)) if after else None
+    try:
+        decoded = _decode(before, len(ordering)) if before else None
         if decoded:
             values, index = decoded
-            qs = qs.filter(_beyond(ordering, values))
-            start = index
-
-    rows = list(qs[: size + 1])
+            backwards = True
+            qs = queryset.filter(_beyond(_flip(ordering), values)).order_by(*_flip(ordering))
+            start = max(index - size, 0)
+        else:
+            decoded = _decode(after, len(ordering)) if after else None
+            if decoded:
+                values, index = decoded
+                qs = qs.filter(_beyond(ordering, values))
+                start = index
+        rows = list(qs[: size + 1])
+    except (ValueError, TypeError, ValidationError):
+        backwards, start = False, 0
+        rows = list(queryset.order_by(*ordering)[: size + 1])
     has_more = len(rows) > size
     rows = rows[:size]
     if backwards:

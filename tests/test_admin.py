@@ -5,7 +5,6 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import IntegrityError
 from django.db.models import Q
 from django.urls import reverse
 
@@ -357,11 +356,6 @@ def test_it_revokes_a_role_through_the_inline(admin_client, user, org):
     assert User.objects.filter(pk=wxy.pk).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="bug: the role inline skips the (user, permission, content_object) unique check",
-)
 def test_it_refuses_a_role_the_user_already_holds_with_a_form_error(admin_client, user, org):
     wxy, wxy_org = user("wxy"), org("wxy")
     url = reverse("admin:auth_user_change", args=[wxy.pk])

@@ -127,7 +127,7 @@ class Command(BaseCommand):
     def _print_table(self):
         width = max(len(u) for u, _ in self.logins)
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
-        self.stdout.write(f"{'用户名'.ljust(width - 1)}  党组织")
+        self.stdout.write(f"{'用户名'.ljust(width - 1)}党组织")
         for username, org_name in self.logins:
             self.stdout.write(f"{username.ljust(width + 2)}{org_name}")
         self.stdout.write(f"共 {len(self.logins)} 个账号；党员 {Member.objects.count()} 名。")
