@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from orgs import views as org_views
 
@@ -20,4 +23,9 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("transfers/", include("transfers.urls")),
     path("admin/", admin.site.urls),
+    path(
+        "favicon.ico",
+        login_not_required(RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+        name="favicon",
+    ),
 ]

@@ -9,7 +9,7 @@ from orgs.roles import grant_role
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"login"}
+PUBLIC = {"login", "favicon"}
 
 
 def walk(patterns, prefix=""):

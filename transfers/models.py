@@ -239,6 +239,27 @@ class Transfer(models.Model):
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
 
+    @property
+    def gender_display(self) -> str:
+        if self.member_id:
+            return self.member.get_gender_display()
+        return Gender(self.inbound_member["gender"]).label if self.inbound_member else ""
+
+    @property
+    def current_letter(self) -> Letter | None:
+        """The current letter, from the lists' prefetch when there is one."""
+        if hasattr(self, "current_letters"):
+            return self.current_letters[0] if self.current_letters else None
+        return self.letters.filter(is_current=True).first()
+
+    @property
+    def current_org(self) -> Organisation | None:
+        """The organisation whose turn it is (当前办理党组织), from the lists' prefetch."""
+        if hasattr(self, "pending_steps"):
+            return self.pending_steps[0].org if self.pending_steps else None
+        step = self.pending_step
+        return step.org if step else None
+
     def current_steps(self) -> models.QuerySet[TransferStep]:
         return self.steps.filter(round=self.round).order_by("order")
 
@@ -398,6 +419,14 @@ class TransferEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("转接日志只能追加，不能删除。")
+
+    @property
+    def state_before_label(self) -> str:
+        return TransferState(self.state_before).label if self.state_before else "—"
+
+    @property
+    def state_after_label(self) -> str:
+        return TransferState(self.state_after).label
 
 
 def replay(events) -> str | None:

@@ -42,6 +42,15 @@ class Filters:
     date_to: dt.date | None = None
 
 
+def pending_step(prefix: str = "") -> Prefetch:
+    """Prefetch the pending step (当前办理党组织) into ``pending_steps``."""
+    return Prefetch(
+        f"{prefix}steps",
+        queryset=TransferStep.objects.filter(state=StepState.PENDING).select_related("org"),
+        to_attr="pending_steps",
+    )
+
+
 def current_letter(prefix: str = "") -> Prefetch:
     """Prefetch each transfer's current letter into ``current_letters`` (one query per page)."""
     return Prefetch(
@@ -111,6 +120,17 @@ def drafts_of(org: Organisation) -> QuerySet[Transfer]:
     )
 
 
+def drafts_and_returned(org: Organisation) -> QuerySet[Transfer]:
+    """The initiator's own applications that wait for it: unlaunched drafts and returns."""
+    return (
+        Transfer.objects.filter(
+            initiator=org, state__in=[TransferState.DRAFT, TransferState.RETURNED]
+        )
+        .select_related(*ROW_RELATED)
+        .prefetch_related(current_letter())
+    )
+
+
 def incoming_todo(org: Organisation) -> QuerySet[TransferStep]:
     """接收 · 待办工作."""
     return todo_steps(org, Direction.IN)
@@ -136,6 +156,7 @@ def _done(org: Organisation, direction: Direction) -> QuerySet[Transfer]:
         .exclude(state=TransferState.DRAFT)
         .filter(Exists(acted) | Exists(returned))
         .select_related(*ROW_RELATED)
+        .prefetch_related(pending_step(), current_letter())
     )
 
 

@@ -39,6 +39,7 @@ from transfers.models import (
 from transfers.paths import can_initiate, check_target, plan_path
 
 MAX_TEXT = 500
+NAME_TEXT = Transfer._meta.get_field("target_name").max_length  # 200, as source_name
 PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
 CONFIRM_LAUNCH = "已核实党员信息同本人和档案资料等一致"
 CONFIRM_CHECKED = "已审核过党员基本信息，确保党员数据真实准确"
@@ -80,12 +81,14 @@ def _require(condition: bool, message: str, field: str | None = None) -> None:
         raise TransferError(message, field=field)
 
 
-def _text(value: str, *, field: str, label: str, required: bool = False) -> str:
+def _text(
+    value: str, *, field: str, label: str, required: bool = False, max_length: int = MAX_TEXT
+) -> str:
     value = (value or "").strip()
     if required and not value:
         raise TransferError(f"请填写{label}。", field=field)
-    if len(value) > MAX_TEXT:
-        raise TransferError(f"{label}不能超过{MAX_TEXT}个字（现有{len(value)}个）。", field=field)
+    if len(value) > max_length:
+        raise TransferError(f"{label}不能超过{max_length}个字（现有{len(value)}个）。", field=field)
     return value
 
 
@@ -353,7 +356,9 @@ def draft(
         target = None
     else:
         target_name = target.name if target else ""
-    target_name = _text(target_name, field="target_name", label="目的地党组织名称")
+    target_name = _text(
+        target_name, field="target_name", label="目的地党组织名称", max_length=NAME_TEXT
+    )
     check_target(
         initiator=actor.org,
         transfer_type=transfer_type,
@@ -394,7 +399,8 @@ def draft(
                 out_of_system=out_of_system,
                 dues_paid_through=letter.dues_paid_through,
                 validity_days=letter.validity_days,
-                member_phone=letter.member_phone.strip() or member.phone,
+                member_phone=check_phone(letter.member_phone, field="member_phone", required=False)
+                or member.phone,
                 letter_remarks=letter.remarks.strip(),
                 created_at=_now(),
             )
@@ -586,7 +592,9 @@ def change_target(
             target = None
         else:
             target_name = target.name if target else ""
-        target_name = _text(target_name, field="target_name", label="目的地党组织名称")
+        target_name = _text(
+            target_name, field="target_name", label="目的地党组织名称", max_length=NAME_TEXT
+        )
         if transfer.type == TransferType.INBOUND:
             _require(not out_of_system, "跨省（系统）转入不能更改为转出到系统外。", "target")
             _check_inbound_target(transfer.initiator, target)
@@ -721,7 +729,12 @@ def _place_member(transfer: Transfer, branch: Organisation) -> Member:
         member = Member.objects.select_for_update().get(pk=transfer.member_id)
         member.branch = branch
         member.state = MemberState.AWAITING_REPORT
-        member.save(update_fields=["branch", "state", "updated_at"])
+        try:
+            # An inbound member sent back left the system; the person may be active again.
+            with transaction.atomic():
+                member.save(update_fields=["branch", "state", "updated_at"])
+        except IntegrityError:
+            raise TransferError("该身份证号的党员已在本系统中，不能重复转入。") from None
         return member
     data = transfer.inbound_member
     member = Member(
@@ -955,12 +968,15 @@ def relaunch(
         if target is not None or target_name is not None:
             transfer.target = None if transfer.out_of_system else target
             transfer.target_name = (
-                (target_name or "").strip()
+                _text(
+                    target_name, field="target_name", label="目的地党组织名称", max_length=NAME_TEXT
+                )
                 if transfer.out_of_system
                 else (target.name if target else "")
             )
         if transfer.type == TransferType.INBOUND:
             _check_inbound_target(transfer.initiator, transfer.target)
+            _check_inbound_id_free(transfer.id_number)
         else:
             check_target(
                 initiator=transfer.initiator,
@@ -973,7 +989,9 @@ def relaunch(
             _check_letter(letter)
             transfer.dues_paid_through = letter.dues_paid_through
             transfer.validity_days = letter.validity_days
-            transfer.member_phone = letter.member_phone.strip()
+            transfer.member_phone = check_phone(
+                letter.member_phone, field="member_phone", required=False
+            )
             transfer.letter_remarks = letter.remarks.strip()
         if transfer.member_id:
             member = Member.objects.select_for_update().get(pk=transfer.member_id)
@@ -1059,16 +1077,31 @@ def draft_inbound(
         raise TransferError(" ".join(getattr(e, "messages", [str(e)])), field="id_number") from e
     _require(member.gender in Gender.values, "请选择性别。", "gender")
     _require(member.party_status in PartyStatus.values, "请选择党员类别。", "party_status")
-    ethnicity = _text(member.ethnicity, field="ethnicity", label="民族", required=True)
+    ethnicity = _text(
+        member.ethnicity,
+        field="ethnicity",
+        label="民族",
+        required=True,
+        max_length=Member._meta.get_field("ethnicity").max_length,
+    )
     _require(
         birth_date_of(id_number) < member.joined_on <= timezone.localdate(),
         "入党日期不合理。",
         "joined_on",
     )
     phone = check_phone(member.phone, field="phone", label="联系电话", required=False)
-    origin_name = _text(origin_name, field="origin_name", label="转出党组织名称", required=True)
+    origin_name = _text(
+        origin_name,
+        field="origin_name",
+        label="转出党组织名称",
+        required=True,
+        max_length=NAME_TEXT,
+    )
     origin_letter_number = _text(
-        origin_letter_number, field="origin_letter_number", label="原介绍信编号"
+        origin_letter_number,
+        field="origin_letter_number",
+        label="原介绍信编号",
+        max_length=Transfer._meta.get_field("origin_letter_number").max_length,
     )
     _check_inbound_target(actor.org, target)
     _check_letter(letter)

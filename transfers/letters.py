@@ -1,0 +1,121 @@
+"""The 电子介绍信 as the official three-part form (组通字〔2006〕45号), on screen and as a PDF."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+from members.idcard import mask_id_number
+from transfers.models import Letter, TransferState
+
+DIGITS = "零壹贰叁肆伍陆柒捌玖"
+
+
+def capital_digits(number: int | str) -> str:
+    """Digit by digit, as years are written: 2026 → 贰零贰陆."""
+    return "".join(DIGITS[int(d)] for d in str(number))
+
+
+def capital_number(n: int) -> str:
+    """A count in anti-alteration capitals: 90 → 玖拾, 11 → 拾壹, 105 → 壹佰零伍."""
+    if not 0 <= n < 1000:
+        raise ValueError("只支持0至999")
+    if n == 0:
+        return "零"
+    hundreds, rest = divmod(n, 100)
+    tens, units = divmod(rest, 10)
+    out = ""
+    if hundreds:
+        out += DIGITS[hundreds] + "佰"
+        if rest and tens == 0:
+            out += "零"
+    if tens:
+        out += ("" if tens == 1 and not hundreds else DIGITS[tens]) + "拾"
+    if units:
+        out += DIGITS[units]
+    return out
+
+
+def capital_year_month(year: int, month: int) -> str:
+    """党费已交到 贰零贰陆年拾壹月."""
+    return f"{capital_digits(year)}年{capital_number(month)}月"
+
+
+def letter_status(letter: Letter) -> str:
+    """有效 / 已过期 / 已使用 / 已撤销, as the public verification page says it."""
+    from django.utils import timezone
+
+    state = letter.transfer.state
+    if not letter.is_current or state == TransferState.REVOKED:
+        return "已撤销" if state == TransferState.REVOKED else "已作废（已换发新版本）"
+    if state in (TransferState.RECEIVED, TransferState.COMPLETED, TransferState.CONCLUDED):
+        return "已使用"
+    if letter.expires_on < timezone.localdate():
+        return "已过期"
+    return "有效"
+
+
+def letter_context(letter: Letter) -> dict:
+    dues = letter.dues_paid_through
+    return {
+        "letter": letter,
+        "dues_capital": capital_year_month(dues.year, dues.month),
+        "validity_capital": capital_number(letter.validity_days),
+        "issued_capital": (
+            f"{capital_digits(letter.issued_on.year)}年{capital_number(letter.issued_on.month)}月"
+            f"{capital_number(letter.issued_on.day)}日"
+        ),
+        "masked_id": mask_id_number(letter.id_number),
+        "status": letter_status(letter),
+    }
+
+
+def _static_only_fetcher():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        """WeasyPrint may load the app's own static files and inline data, nothing else: no
+        file://, no network. Untrusted text in a letter could otherwise make it read local
+        files or reach the network (CVE-2025-68616 and friends)."""
+
+        def fetch(self, url, headers=None):
+            parsed = urlparse(url)
+            if parsed.scheme == "data":
+                return super().fetch(url, headers)
+            prefix = "/" + settings.STATIC_URL.lstrip("/")
+            if parsed.scheme not in ("http", "https") or not parsed.path.startswith(prefix):
+                raise ValueError(f"refused to fetch {url!r}")
+            relative = unquote(parsed.path[len(prefix) :])
+            if ".." in Path(relative).parts:
+                raise ValueError(f"refused to fetch {url!r}")
+            found = finders.find(relative)
+            if not found:
+                raise ValueError(f"no static file {relative!r}")
+            path = Path(found)
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+
+    return StaticOnlyFetcher()
+
+
+def render_pdf(letter: Letter, *, base_url: str) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("transfers/letter_pdf.html", letter_context(letter))
+    return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher()).write_pdf()
+
+
+def pdf_response(request, letter: Letter) -> HttpResponse:
+    pdf = render_pdf(letter, base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"介绍信-{letter.serial_number}.pdf"
+    from django.utils.http import content_disposition_header
+
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
