@@ -1,9 +1,10 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 
 from members.forms import MemberSearchForm
 from members.models import Member
 from orgs.paging import paginate
-from orgs.scoping import get_in_subtree_or_404, org_required
+from orgs.scoping import committee_required, get_in_subtree_or_404, org_required
 
 
 @org_required
@@ -22,7 +23,11 @@ def member_list(request):
         after=request.GET.get("after"),
         before=request.GET.get("before"),
     )
-    return render(request, "members/member_list.html", {"form": form, "page": page})
+    return render(
+        request,
+        "members/member_list.html",
+        {"form": form, "page": page, "can_retrieve": request.org.is_committee},
+    )
 
 
 @org_required
@@ -31,3 +36,47 @@ def member_detail(request, pk: int):
         Member.objects.select_related("branch"), request.org, "branch_path", pk=pk
     )
     return render(request, "members/member_detail.html", {"member": member})
+
+
+@committee_required
+def retrieve(request):
+    """【找回】: a member concluded out of the system by mistake is restored to the branch.
+
+    GET with a 身份证号 shows the match; POST restores it. The record of the transfer is kept.
+    """
+    from transfers import services
+    from transfers.errors import TransferError
+    from transfers.forms import RetrieveForm
+
+    actor = services.Actor(user=request.user, org=request.org)
+    if request.method == "POST":
+        form = RetrieveForm(request.POST)
+        if form.is_valid():
+            try:
+                transfer = services.retrieve(actor=actor, id_number=form.cleaned_data["id_number"])
+            except TransferError as error:
+                form.add_error("id_number", error.message)
+            else:
+                messages.success(
+                    request,
+                    f"已找回{transfer.member_name}，已恢复到{transfer.source_branch.name}；"
+                    "原转接记录保留（状态：已找回）。",
+                )
+                return redirect("members:detail", pk=transfer.member_id)
+        match = None
+        status = 400
+    else:
+        form = RetrieveForm(request.GET or None)
+        match = None
+        if form.is_bound and form.is_valid():
+            match = services.retrievable(actor=actor, id_number=form.cleaned_data["id_number"])
+            if match is None:
+                form.add_error(
+                    "id_number",
+                    "未找到可找回的党员：仅能找回本党委所属党支部因误操作转出到系统外并已办结的党员。",
+                )
+        status = 200
+    template = (
+        "members/_retrieve_result.html" if request.GET.get("partial") else "members/retrieve.html"
+    )
+    return render(request, template, {"form": form, "match": match}, status=status)

@@ -154,7 +154,7 @@ def _record(
         step=step,
         action=action,
         actor=actor.user,
-        actor_name=actor.name,
+        actor_name=actor.name[:150],
         org=org or actor.org,
         at=at or _now(),
         opinion=opinion,
@@ -437,7 +437,12 @@ def launch(
     with transaction.atomic():
         transfer = _lock(transfer)
         _check_version(transfer, expected_version)
-        _require(transfer.state == TransferState.DRAFT, "该转接已发起，不能重复发起。")
+        _require(
+            transfer.state == TransferState.DRAFT,
+            "该转接已发起，不能重复发起。"
+            if transfer.state != TransferState.REVOKED
+            else "该申请已撤销，不能发起。",
+        )
         _require(transfer.initiator_id == actor.org.pk, "只有发起党组织可以确认发起。")
         if transfer.type != TransferType.INBOUND:
             _require(confirmed, f"请勾选“{CONFIRM_LAUNCH}”。", "confirmed")
@@ -558,7 +563,7 @@ def _return_to_initiator(
             step=step,
             action=EventAction.RETURN_STEP,
             actor=actor.user,
-            actor_name=actor.name,
+            actor_name=actor.name[:150],
             org=step.org,
             at=now,
             opinion=reason,
@@ -870,6 +875,10 @@ def send_back(
         receive_step.save(update_fields=["state"])
         transfer.dest_branch = None
         transfer.dest_path = ""
+        # The 回执 no longer holds: the member did not stay.
+        transfer.letters.filter(is_current=True).update(
+            receipt_org_name="", receipt_on=None, receipt_handler="", receipt_handler_phone=""
+        )
         _record(
             transfer,
             actor,
@@ -1107,6 +1116,17 @@ def draft_inbound(
     _check_letter(letter)
     _check_inbound_id_free(id_number)
     with transaction.atomic():
+        # Typing the letter again (【返回上一步】) replaces this committee's unlaunched draft.
+        for old in Transfer.objects.select_for_update().filter(
+            id_number=id_number, initiator=actor.org, state=TransferState.DRAFT
+        ):
+            old.state = TransferState.REVOKED
+            old.finished_at = _now()
+            _save(old, "state", "finished_at")
+            old.steps.update(state=StepState.CANCELLED)
+            _record(
+                old, actor, EventAction.REVOKE, TransferState.DRAFT, opinion="被重新填写的申请替代"
+            )
         transfer = Transfer(
             type=TransferType.INBOUND,
             member=None,

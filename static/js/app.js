@@ -169,5 +169,23 @@
       .then(function (html) { box.innerHTML = html; });
   }
 
+  // 找回: look the ID number up and show the match with its 找回 button.
+  var retrieveDialog = document.getElementById("retrieve-dialog");
+  if (retrieveDialog) {
+    var lookup = function () {
+      var row = $("[data-retrieve-url]", retrieveDialog);
+      var params = new URLSearchParams({ id_number: $("#retrieve-id", retrieveDialog).value, partial: "1" });
+      fetch(row.dataset.retrieveUrl + "?" + params.toString(), { credentials: "same-origin" })
+        .then(function (r) { return r.text(); })
+        .then(function (html) { $(".retrieve-results", retrieveDialog).innerHTML = html; });
+    };
+    retrieveDialog.addEventListener("click", function (event) {
+      if (event.target.closest("[data-retrieve-search]")) lookup();
+    });
+    $("#retrieve-id", retrieveDialog).addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); lookup(); }
+    });
+  }
+
   syncConfirm(document);
 })();
