@@ -142,3 +142,9 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # 工作督查: a step pending longer than this many days is 超期未办.
 SUPERVISION_OVERDUE_DAYS = env_int("SUPERVISION_OVERDUE_DAYS", 7)
+
+# 介绍信查验 (public): at most this many look-ups per client address per window (seconds).
+VERIFY_RATE_LIMIT = (env_int("VERIFY_RATE_LIMIT", 20), env_int("VERIFY_RATE_WINDOW", 600))
+# Where the public verification page is reached from outside (printed in the letters' QR code);
+# empty: the address the request came in on.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from orgs import views as org_views
+from transfers import public_views
 
 admin.site.site_header = "全国党员管理信息系统 · 系统管理"
 admin.site.site_title = "系统管理"
@@ -22,6 +23,8 @@ urlpatterns = [
     path("org/switch/", org_views.switch_organisation, name="switch_org"),
     path("members/", include("members.urls")),
     path("transfers/", include("transfers.urls")),
+    path("verify/", public_views.verify, name="verify"),
+    path("verify/<str:code>/", public_views.verify, name="verify_code"),
     path("admin/", admin.site.urls),
     path(
         "favicon.ico",

@@ -9,7 +9,7 @@ from orgs.roles import grant_role
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"login", "favicon"}
+PUBLIC = {"login", "favicon", "verify", "verify_code"}
 
 
 def walk(patterns, prefix=""):

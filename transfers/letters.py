@@ -6,10 +6,12 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from members.idcard import mask_id_number
 from transfers.models import Letter, TransferState
@@ -61,9 +63,25 @@ def letter_status(letter: Letter) -> str:
     return "有效"
 
 
-def letter_context(letter: Letter) -> dict:
+def verify_url(request, letter: Letter) -> str:
+    """The public 查验 address of ``letter`` (printed as text and as a QR code)."""
+    path = reverse("verify_code", args=[letter.verification_code])
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+def qr_data_uri(url: str) -> str:
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=1)
+
+
+def letter_context(letter: Letter, request=None) -> dict:
     dues = letter.dues_paid_through
+    extra = {}
+    if request is not None:
+        url = verify_url(request, letter)
+        extra = {"verify_url": url, "verify_qr": qr_data_uri(url)}
     return {
+        **extra,
         "letter": letter,
         "dues_capital": capital_year_month(dues.year, dues.month),
         "validity_capital": capital_number(letter.validity_days),
@@ -104,15 +122,16 @@ def _static_only_fetcher():
     return StaticOnlyFetcher()
 
 
-def render_pdf(letter: Letter, *, base_url: str) -> bytes:
+def render_pdf(letter: Letter, *, request) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("transfers/letter_pdf.html", letter_context(letter))
+    html = render_to_string("transfers/letter_pdf.html", letter_context(letter, request))
+    base_url = request.build_absolute_uri("/")
     return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher()).write_pdf()
 
 
 def pdf_response(request, letter: Letter) -> HttpResponse:
-    pdf = render_pdf(letter, base_url=request.build_absolute_uri("/"))
+    pdf = render_pdf(letter, request=request)
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"介绍信-{letter.serial_number}.pdf"
     from django.utils.http import content_disposition_header

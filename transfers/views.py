@@ -1029,7 +1029,7 @@ def letter(request, pk: int):
     return render(
         request,
         "transfers/letter.html",
-        {**letter_context(current), "transfer": transfer, "subtabs": []},
+        {**letter_context(current, request), "transfer": transfer, "subtabs": []},
     )
 
 
