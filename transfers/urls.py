@@ -1,6 +1,6 @@
 from django.urls import path
 
-from transfers import views
+from transfers import branch_views, views
 
 app_name = "transfers"
 urlpatterns = [
@@ -35,7 +35,7 @@ urlpatterns = [
     path("inbound/details/", views.inbound_details, name="inbound_details"),
     path("inbound/<int:pk>/path/", views.inbound_preview, name="inbound_preview"),
     # 支部间转接, 工作督查
-    path("branch/", views.placeholder, {"section": "branch"}, name="branch"),
+    path("branch/", branch_views.branch_move, name="branch"),
     path("supervision/", views.placeholder, {"section": "supervision"}, name="supervision"),
     # 放大镜
     path("targets/", views.target_search, name="target_search"),
