@@ -1,18 +1,11 @@
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from orgs.middleware import SESSION_KEY
 from orgs.roles import organisations_of
-from orgs.scoping import org_required
-
-
-@org_required
-def home(request):
-    """首页: the modules of the system for the logged-in organisation."""
-    return render(request, "home.html")
 
 
 @require_POST

@@ -6,14 +6,14 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from orgs import views as org_views
-from transfers import public_views
+from transfers import home, public_views
 
 admin.site.site_header = "全国党员管理信息系统 · 系统管理"
 admin.site.site_title = "系统管理"
 admin.site.index_title = "党组织、党员与账号"
 
 urlpatterns = [
-    path("", org_views.home, name="home"),
+    path("", home.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

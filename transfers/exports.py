@@ -1,4 +1,4 @@
-"""Excel exports of the history lists (openpyxl, write-only).
+"""Excel exports (openpyxl, write-only).
 
 Rows are read from the database in chunks and written to a temporary file, which is then streamed
 to the browser: a province's history never sits in memory. Cells that a spreadsheet would take as
@@ -7,17 +7,20 @@ a formula are escaped, and ID numbers are written as text (Excel keeps only 15 d
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
+from collections.abc import Iterable
 
 from django.http import FileResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from orgs.models import Organisation
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-HEADERS = [
+HISTORY_HEADERS = [
     "序号",
     "姓名",
     "性别",
@@ -29,50 +32,48 @@ HEADERS = [
     "转入日期",
     "状态",
 ]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def safe(value) -> str:
+def safe(value):
     """Text as the user typed it, never a formula: a leading = + - @ gets a quote."""
-    text = "" if value is None else str(value)
+    if value is None:
+        return ""
+    if isinstance(value, int | float | dt.date):
+        return value
+    text = str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _row(n: int, t) -> list:
-    return [
-        n,
-        safe(t.member_name),
-        safe(t.gender_display),
-        safe(t.id_number),
-        safe(t.get_type_display()),
-        safe(t.source_name),
-        safe(t.dest_branch.name if t.dest_branch_id else t.target_name),
-        timezone.localtime(t.launched_at).date() if t.launched_at else "",
-        t.received_on or "",
-        safe(t.get_state_display()),
-    ]
-
-
-def write_history(queryset, stream, *, title: str) -> int:
+def write_rows(
+    rows: Iterable[list],
+    stream,
+    *,
+    title: str,
+    headers: list[str],
+    text_columns: set[int] = frozenset(),
+) -> int:
+    """A numbered sheet: 序号 in the first column, then each row's values."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31])
-    ws.column_dimensions["D"].width = 22
-    for col in ("F", "G"):
-        ws.column_dimensions[col].width = 36
-    header = []
-    for text in HEADERS:
+    for i, header in enumerate(headers):
+        letter = chr(ord("A") + i)
+        ws.column_dimensions[letter].width = 22 if i in text_columns else max(10, len(header) * 3)
+    bold = Font(bold=True)
+    header_cells = []
+    for text in headers:
         cell = WriteOnlyCell(ws, value=text)
-        cell.font = cell.font.copy(bold=True)
-        header.append(cell)
-    ws.append(header)
+        cell.font = bold
+        header_cells.append(cell)
+    ws.append(header_cells)
     count = 0
-    for count, transfer in enumerate(queryset.iterator(chunk_size=2000), start=1):
-        values = _row(count, transfer)
-        cells = []
-        for i, value in enumerate(values):
-            cell = WriteOnlyCell(ws, value=value)
-            if i == 3:
-                cell.number_format = "@"  # text, all 18 characters
-            elif i in (7, 8) and value:
+    for count, values in enumerate(rows, start=1):
+        cells = [WriteOnlyCell(ws, value=count)]
+        for i, value in enumerate(values, start=1):
+            cell = WriteOnlyCell(ws, value=safe(value))
+            if i in text_columns:
+                cell.number_format = "@"  # text: all 18 characters of an ID number
+            elif isinstance(value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
             cells.append(cell)
         ws.append(cells)
@@ -80,15 +81,36 @@ def write_history(queryset, stream, *, title: str) -> int:
     return count
 
 
-def history_response(queryset, *, direction: str, org: Organisation) -> FileResponse:
-    title = "转出历史" if direction == "out" else "接收历史"
+def rows_response(
+    rows: Iterable[list],
+    *,
+    title: str,
+    headers: list[str],
+    org: Organisation,
+    text_columns: set[int] = frozenset(),
+) -> FileResponse:
     tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    write_history(queryset, tmp, title=title)
+    write_rows(rows, tmp, title=title, headers=headers, text_columns=text_columns)
     tmp.seek(0)
     filename = f"{title}-{org.short_name or org.name}-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(
-        tmp,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return FileResponse(tmp, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+def _history_row(t) -> list:
+    return [
+        t.member_name,
+        t.gender_display,
+        t.id_number,
+        t.get_type_display(),
+        t.source_name,
+        t.dest_branch.name if t.dest_branch_id else t.target_name,
+        timezone.localtime(t.launched_at).date() if t.launched_at else "",
+        t.received_on or "",
+        t.get_state_display(),
+    ]
+
+
+def history_response(queryset, *, direction: str, org: Organisation) -> FileResponse:
+    title = "转出历史" if direction == "out" else "接收历史"
+    rows = (_history_row(t) for t in queryset.iterator(chunk_size=2000))
+    return rows_response(rows, title=title, headers=HISTORY_HEADERS, org=org, text_columns={3})

@@ -328,9 +328,9 @@ class TransferStep(models.Model):
             ),
             models.Index(fields=["org", "direction", "state"], name="transfers_step_done_idx"),
             models.Index(
-                fields=["org_path", "due_at"],
+                fields=["org_path", "pending_since"],
                 condition=Q(state=StepState.PENDING),
-                name="transfers_step_overdue_idx",
+                name="transfers_step_waiting_idx",
             ),
         ]
 
@@ -353,6 +353,9 @@ class EventAction(models.TextChoices):
     RETRIEVE = "retrieve", "找回"
     RELAUNCH = "relaunch", "重新发起"
     DIRECT = "direct", "支部间转接"
+    SUPERVISE = "supervise", "督办"
+    RECEIPT = "receipt", "登记回执"
+    PUBLISH = "publish", "发布到业务交换区"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -515,3 +518,94 @@ class Letter(models.Model):
     def days_left(self, today: dt.date | None = None) -> int:
         today = today or timezone.localdate()
         return (self.expires_on - today).days
+
+
+class Reminder(models.Model):
+    """督办: a superior organisation asks the one whose turn it is to act on a step.
+
+    It shows on the responsible organisation's 首页 until that step moves.
+    """
+
+    step = models.ForeignKey(
+        TransferStep, on_delete=models.PROTECT, related_name="reminders", verbose_name="节点"
+    )
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, related_name="reminders", verbose_name="转接"
+    )
+    org = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name="被督办党组织"
+    )
+    created_by_org = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name="督办党组织"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="督办人"
+    )
+    message = models.CharField("督办意见", max_length=200, blank=True)
+    created_at = models.DateTimeField("督办时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "督办"
+        verbose_name_plural = "督办"
+        indexes = [models.Index(fields=["org", "-created_at"], name="transfers_reminder_org_idx")]
+
+    def __str__(self) -> str:
+        return f"督办 {self.org}：{self.transfer}"
+
+
+class ExchangePackage(models.Model):
+    """业务交换区: what a system publishes when a 全国 transfer leaves it (办结), for the
+    receiving system to import once (跨省（系统）转入, 通过业务交换区转入 = 是).
+
+    ``payload`` holds the member and the letter; ``signature`` is the publishing deployment's
+    Ed25519 signature over it, so a package carried as a file between unconnected deployments
+    can be checked for tampering.
+    """
+
+    package_id = models.UUIDField("交换包编号", unique=True)
+    origin_system = models.CharField("发布系统", max_length=40)
+    source_transfer = models.OneToOneField(
+        Transfer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="exchange_package",
+        verbose_name="转出转接",
+    )
+    id_number = models.CharField("身份证号", max_length=18)
+    letter_serial = models.CharField("介绍信编号", max_length=60)
+    payload = models.JSONField("内容")
+    signature = models.TextField("签名")
+    published_at = models.DateTimeField("发布时间", default=timezone.now)
+    received_as_file = models.BooleanField("以文件导入", default=False)
+    claimed_at = models.DateTimeField("使用时间", null=True, blank=True)
+    claimed_by_org = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="转入党组织",
+    )
+    claimed_transfer = models.ForeignKey(
+        Transfer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="转入转接",
+    )
+
+    class Meta:
+        verbose_name = "业务交换包"
+        verbose_name_plural = "业务交换包"
+        indexes = [
+            models.Index(fields=["id_number", "letter_serial"], name="transfers_exchange_find_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"交换包 {self.letter_serial}"
+
+    @property
+    def is_claimed(self) -> bool:
+        return self.claimed_at is not None

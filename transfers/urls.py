@@ -1,6 +1,6 @@
 from django.urls import path
 
-from transfers import branch_views, views
+from transfers import branch_views, supervision_views, views
 
 app_name = "transfers"
 urlpatterns = [
@@ -36,7 +36,13 @@ urlpatterns = [
     path("inbound/<int:pk>/path/", views.inbound_preview, name="inbound_preview"),
     # 支部间转接, 工作督查
     path("branch/", branch_views.branch_move, name="branch"),
-    path("supervision/", views.placeholder, {"section": "supervision"}, name="supervision"),
+    path("supervision/", supervision_views.supervision_page, name="supervision"),
+    path(
+        "supervision/export/<str:which>/",
+        supervision_views.supervision_export,
+        name="supervision_export",
+    ),
+    path("supervision/remind/<int:step_id>/", supervision_views.remind, name="remind"),
     # 放大镜
     path("targets/", views.target_search, name="target_search"),
     # One transfer

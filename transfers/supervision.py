@@ -1,0 +1,262 @@
+"""工作督查: what is stuck where, for an organisation's subtree (DESIGN.md §5).
+
+Each list is one query; the per-subordinate table and the monthly chart are grouped queries, so
+the page costs the same number of queries for a branch as for a province.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr, TruncMonth
+from django.utils import timezone
+
+from orgs.models import Organisation
+from transfers.errors import TransferError
+from transfers.models import (
+    EventAction,
+    Reminder,
+    StepState,
+    Transfer,
+    TransferEvent,
+    TransferState,
+    TransferStep,
+    TransferType,
+)
+from transfers.services import Actor, _lock, _record
+
+RECEIPT_GRACE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Period:
+    """The date range the page looks at (default: this year up to today)."""
+
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def this_year(cls, today: dt.date | None = None) -> Period:
+        today = today or timezone.localdate()
+        return cls(start=today.replace(month=1, day=1), end=today)
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+    @property
+    def end_at(self) -> dt.datetime:
+        next_day = self.end + dt.timedelta(days=1)
+        return dt.datetime.combine(next_day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def overdue_limit(days: int | None = None) -> dt.datetime:
+    return timezone.now() - dt.timedelta(days=days or settings.SUPERVISION_OVERDUE_DAYS)
+
+
+def overdue_steps(org: Organisation, days: int | None = None) -> QuerySet[TransferStep]:
+    """超期未办: steps in ``org``'s subtree pending longer than ``days``."""
+    return TransferStep.objects.filter(
+        state=StepState.PENDING,
+        org_path__startswith=org.path,
+        pending_since__lt=overdue_limit(days),
+    ).select_related("org", "transfer", "transfer__initiator")
+
+
+OVERDUE_ORDERING = ["pending_since", "id"]
+
+
+def overdue_unreported(org: Organisation) -> QuerySet[Transfer]:
+    """超期未报到: members received into ``org``'s subtree whose letter has expired."""
+    return Transfer.objects.filter(
+        state=TransferState.RECEIVED,
+        dest_path__startswith=org.path,
+        letters__is_current=True,
+        letters__expires_on__lt=timezone.localdate(),
+    ).select_related("dest_branch")
+
+
+UNREPORTED_ORDERING = ["-received_on", "-id"]
+
+
+def missing_receipts(org: Organisation) -> QuerySet[Transfer]:
+    """全国 transfers concluded more than 30 days ago with no 回执 recorded, that ``org``'s
+    subtree sent or concluded."""
+    return Transfer.objects.filter(
+        Q(source_path__startswith=org.path) | Q(receiver_path__startswith=org.path),
+        state=TransferState.CONCLUDED,
+        out_of_system=True,
+        finished_at__lt=timezone.now() - dt.timedelta(days=RECEIPT_GRACE_DAYS),
+        letters__is_current=True,
+        letters__receipt_on__isnull=True,
+    ).select_related("receiver", "source_branch")
+
+
+RECEIPT_ORDERING = ["finished_at", "id"]
+
+
+def counts(org: Organisation, period: Period) -> dict[str, int]:
+    """撤销 and 退回 in the period, for transfers leaving ``org``'s subtree."""
+    in_period = Q(at__gte=period.start_at, at__lt=period.end_at)
+    events = TransferEvent.objects.filter(in_period, transfer__source_path__startswith=org.path)
+    return events.aggregate(
+        revoked=Count("id", filter=Q(action=EventAction.REVOKE, state_before__in=_launched())),
+        rejected=Count("id", filter=Q(action=EventAction.REJECT)),
+        sent_back=Count("id", filter=Q(action=EventAction.SEND_BACK)),
+    )
+
+
+def _launched() -> list[str]:
+    return [TransferState.IN_PROGRESS, TransferState.RETURNED]
+
+
+@dataclass(frozen=True)
+class SubordinateRow:
+    org: Organisation
+    pending: int
+    overdue: int
+    completed: int
+
+
+def subordinates(
+    org: Organisation, period: Period, orgs: list[Organisation]
+) -> list[SubordinateRow]:
+    """One row per direct subordinate on the page: pending and overdue steps in its subtree,
+    and transfers out of or into it completed in the period."""
+    width = len(org.path) + Organisation.steplen
+    paths = [o.path for o in orgs]
+    child = Substr("org_path", 1, width)
+    steps = (
+        TransferStep.objects.filter(state=StepState.PENDING, org_path__startswith=org.path)
+        .annotate(child=child)
+        .filter(child__in=paths)
+        .values("child")
+        .annotate(
+            pending=Count("id"),
+            overdue=Count("id", filter=Q(pending_since__lt=overdue_limit())),
+        )
+    )
+    by_step = {row["child"]: row for row in steps}
+    done = Q(
+        state__in=[TransferState.COMPLETED, TransferState.CONCLUDED],
+        finished_at__gte=period.start_at,
+        finished_at__lt=period.end_at,
+    )
+    out = (
+        Transfer.objects.filter(done, source_path__startswith=org.path)
+        .annotate(child=Substr("source_path", 1, width))
+        .filter(child__in=paths)
+        .values("child")
+        .annotate(n=Count("id"))
+    )
+    came_in = (
+        Transfer.objects.filter(done, dest_path__startswith=org.path)
+        .exclude(type=TransferType.BRANCH)  # counted once, on the way out
+        .annotate(child=Substr("dest_path", 1, width))
+        .filter(child__in=paths)
+        .values("child")
+        .annotate(n=Count("id"))
+    )
+    completed: dict[str, int] = {}
+    for row in [*out, *came_in]:
+        completed[row["child"]] = completed.get(row["child"], 0) + row["n"]
+    return [
+        SubordinateRow(
+            org=o,
+            pending=by_step.get(o.path, {}).get("pending", 0),
+            overdue=by_step.get(o.path, {}).get("overdue", 0),
+            completed=completed.get(o.path, 0),
+        )
+        for o in orgs
+    ]
+
+
+def direct_subordinates(org: Organisation) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(path__startswith=org.path, depth=org.depth + 1)
+
+
+def monthly_volume(org: Organisation, months: int = 12) -> list[tuple[dt.date, int, int]]:
+    """(month, 转出, 接收) for the last ``months`` months, oldest first."""
+    today = timezone.localdate()
+    first = _add_months(today.replace(day=1), -(months - 1))
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=timezone.get_current_timezone())
+    out = (
+        Transfer.objects.filter(source_path__startswith=org.path, launched_at__gte=start)
+        .exclude(state__in=[TransferState.DRAFT])
+        .annotate(month=TruncMonth("launched_at"))
+        .values("month")
+        .annotate(n=Count("id"))
+    )
+    came_in = (
+        Transfer.objects.filter(dest_path__startswith=org.path, received_on__gte=first)
+        .annotate(month=TruncMonth("received_on"))
+        .values("month")
+        .annotate(n=Count("id"))
+    )
+    out_by = {_month_key(r["month"]): r["n"] for r in out}
+    in_by = {_month_key(r["month"]): r["n"] for r in came_in}
+    result = []
+    for i in range(months):
+        month = _add_months(first, i)
+        result.append((month, out_by.get(month, 0), in_by.get(month, 0)))
+    return result
+
+
+def _month_key(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.date().replace(day=1)
+    return value.replace(day=1)
+
+
+def _add_months(day: dt.date, n: int) -> dt.date:
+    month = day.month - 1 + n
+    return day.replace(year=day.year + month // 12, month=month % 12 + 1, day=1)
+
+
+# -- 督办 -------------------------------------------------------------------------------------
+
+
+def remind(*, actor: Actor, step: TransferStep, message: str = "") -> Reminder:
+    """【督办】: put a reminder on the responsible organisation's 首页 until the step moves."""
+    message = (message or "").strip()
+    if len(message) > 200:
+        raise TransferError("督办意见不能超过200个字。", field="message")
+    with transaction.atomic():
+        transfer = _lock(step.transfer_id)
+        step = TransferStep.objects.select_related("org").get(pk=step.pk)
+        if step.state != StepState.PENDING:
+            raise TransferError("该环节已办理，无需督办。")
+        if not step.org_path.startswith(actor.org.path) or step.org_id == actor.org.pk:
+            raise TransferError("只能督办本党组织下级党组织的待办环节。")
+        reminder = Reminder.objects.create(
+            step=step,
+            transfer=transfer,
+            org=step.org,
+            created_by_org=actor.org,
+            created_by=actor.user,
+            message=message,
+        )
+        _record(
+            transfer,
+            actor,
+            EventAction.SUPERVISE,
+            transfer.state,
+            step=step,
+            opinion=message,
+            data={"responsible": step.org.name},
+        )
+    return reminder
+
+
+def active_reminders(org: Organisation) -> QuerySet[Reminder]:
+    """Reminders for ``org`` whose step has not moved yet."""
+    return (
+        Reminder.objects.filter(org=org, step__state=StepState.PENDING)
+        .select_related("transfer", "created_by_org", "step")
+        .order_by("-created_at")
+    )
