@@ -148,3 +148,11 @@ VERIFY_RATE_LIMIT = (env_int("VERIFY_RATE_LIMIT", 20), env_int("VERIFY_RATE_WIND
 # Where the public verification page is reached from outside (printed in the letters' QR code);
 # empty: the address the request came in on.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
+
+# 业务交换区: this deployment's name, its Ed25519 signing key (base64 of the 32-byte seed) and the
+# public keys of the deployments whose package files it accepts ("name=base64key,name2=...").
+EXCHANGE_SYSTEM_ID = env_str("EXCHANGE_SYSTEM_ID", "")
+EXCHANGE_SIGNING_KEY = env_str("EXCHANGE_SIGNING_KEY", "")
+EXCHANGE_TRUSTED_KEYS = dict(
+    item.split("=", 1) for item in env_list("EXCHANGE_TRUSTED_KEYS", []) if "=" in item
+)

@@ -9,3 +9,7 @@ SECRET_KEY = env_str("SECRET_KEY", "dev-only-not-secret-zhuanjie-demo-key-012345
 # Serve static files from the app folders directly (no collectstatic outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# A fixed, public development key: packages signed with it prove nothing outside the demo.
+EXCHANGE_SYSTEM_ID = EXCHANGE_SYSTEM_ID or "demo"  # noqa: F405
+EXCHANGE_SIGNING_KEY = EXCHANGE_SIGNING_KEY or "nC7uE2tm6AUvNMXV5FPh6Vw3Do7GQzjQ6NoyW8fHKKY="  # noqa: F405

@@ -16,3 +16,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+if not EXCHANGE_SYSTEM_ID or not EXCHANGE_SIGNING_KEY:  # noqa: F405
+    raise ImproperlyConfigured(
+        "EXCHANGE_SYSTEM_ID and EXCHANGE_SIGNING_KEY (base64 Ed25519 seed) must be set"
+    )

@@ -14,3 +14,6 @@ ALLOWED_HOSTS = ["*"]
 # Serve static files from the app folders directly (no collectstatic outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+EXCHANGE_SYSTEM_ID = "test-system"
+EXCHANGE_SIGNING_KEY = "nC7uE2tm6AUvNMXV5FPh6Vw3Do7GQzjQ6NoyW8fHKKY="

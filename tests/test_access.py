@@ -25,6 +25,7 @@ def walk(patterns, prefix=""):
 def concrete(route: str) -> str:
     import re
 
+    route = re.sub(r"<uuid:\w+>", "00000000-0000-4000-8000-000000000001", route)
     return "/" + re.sub(r"<(?:\w+:)?\w+>", "1", route)
 
 

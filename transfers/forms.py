@@ -248,6 +248,17 @@ class ReceiveForm(VersionForm):
         return value
 
 
+class ReceiptForm(VersionForm):
+    """登记回执 (paper) for a transfer that left the system."""
+
+    received_on = DateField(label="回执日期")
+    handler = forms.CharField(label="经办人", max_length=50)
+    handler_phone = forms.CharField(label="经办人联系电话", max_length=20, required=False)
+
+    def clean_handler_phone(self):
+        return clean_phone(self.cleaned_data["handler_phone"], required=False)
+
+
 class ConfirmForm(VersionForm):
     confirmed = forms.BooleanField(required=False)
 

@@ -24,9 +24,11 @@ from members.idcard import age_on, birth_date_of, normalize_id_number
 from members.models import Gender, Member, MemberState, PartyStatus
 from orgs.models import Level, Organisation
 from orgs.tree import nearest_committee
+from transfers import exchange
 from transfers.errors import StaleTransfer, TransferError
 from transfers.models import (
     EventAction,
+    ExchangePackage,
     Letter,
     StepRole,
     StepState,
@@ -790,6 +792,17 @@ def conclude(
         transfer.finished_at = now
         _save(transfer, "state", "finished_at")
         _record(transfer, actor, EventAction.CONCLUDE, TransferState.IN_PROGRESS, step=step)
+        if transfer.out_of_system:
+            # 业务交换区: the receiving system imports the member from this package.
+            package = exchange.publish(transfer, now=now)
+            _record(
+                transfer,
+                actor,
+                EventAction.PUBLISH,
+                TransferState.CONCLUDED,
+                data={"package": str(package.package_id)},
+                at=now,
+            )
     return transfer
 
 
@@ -823,6 +836,8 @@ def revoke(*, actor: Actor, transfer: Transfer, expected_version: int | None = N
         transfer.state = TransferState.REVOKED
         transfer.finished_at = now
         _save(transfer, "state", "finished_at")
+        if transfer.via_exchange:
+            exchange.release(transfer)
         _record(transfer, actor, EventAction.REVOKE, before)
     return transfer
 
@@ -1080,9 +1095,13 @@ def draft_inbound(
     origin_name: str,
     origin_letter_number: str = "",
     letter: LetterInput,
-    via_exchange: bool = False,
+    package: ExchangePackage | None = None,
 ) -> Transfer:
-    """跨省（系统）转入: a committee takes in a member arriving from outside the system."""
+    """跨省（系统）转入: a committee takes in a member arriving from outside the system.
+
+    With ``package`` (通过业务交换区转入) the member comes from the exchange zone, and the
+    package is used up by this transfer.
+    """
     _require(can_initiate(actor.org), "只有具有县内转接权限的党委可以办理跨省（系统）转入。")
     name = _text(member.name, field="name", label="姓名", required=True)
     _require(len(name) <= 50, "姓名不能超过50个字。", "name")
@@ -1130,6 +1149,7 @@ def draft_inbound(
             old.finished_at = _now()
             _save(old, "state", "finished_at")
             old.steps.update(state=StepState.CANCELLED)
+            exchange.release(old)
             _record(
                 old, actor, EventAction.REVOKE, TransferState.DRAFT, opinion="被重新填写的申请替代"
             )
@@ -1161,7 +1181,7 @@ def draft_inbound(
                 "phone": phone,
             },
             origin_letter_number=origin_letter_number,
-            via_exchange=via_exchange,
+            via_exchange=package is not None,
             created_at=_now(),
         )
         try:
@@ -1173,8 +1193,30 @@ def draft_inbound(
             ) from None
         _create_steps(transfer, start=actor.org, start_order=0, include_start=True)
         transfer.save(update_fields=["receiver", "receiver_path"])
-        _record(transfer, actor, EventAction.DRAFT, "", data={"origin": origin_name})
+        data = {"origin": origin_name}
+        if package is not None:
+            exchange.claim(package, transfer=transfer, now=_now())
+            data["package"] = str(package.package_id)
+        _record(transfer, actor, EventAction.DRAFT, "", data=data)
     return transfer
+
+
+def inbound_member_from(package: ExchangePackage) -> tuple[InboundMember, dict]:
+    """The member and letter facts of an exchange package, as 跨省（系统）转入 takes them."""
+    m, letter = package.payload["member"], package.payload["letter"]
+    member = InboundMember(
+        name=m["name"],
+        gender=m["gender"],
+        ethnicity=m["ethnicity"],
+        id_number=m["id_number"],
+        party_status=m["party_status"],
+        joined_on=dt.date.fromisoformat(m["joined_on"]),
+        full_member_on=dt.date.fromisoformat(m["full_member_on"])
+        if m.get("full_member_on")
+        else None,
+        phone=m.get("phone", ""),
+    )
+    return member, letter
 
 
 # -- 支部间转接 ------------------------------------------------------------------------------------

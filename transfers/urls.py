@@ -1,6 +1,6 @@
 from django.urls import path
 
-from transfers import branch_views, supervision_views, views
+from transfers import branch_views, exchange_views, supervision_views, views
 
 app_name = "transfers"
 urlpatterns = [
@@ -31,7 +31,17 @@ urlpatterns = [
         name="in_history_export",
     ),
     path("inbound/", views.inbound_start, name="inbound_start"),
-    path("inbound/exchange/", views.inbound_exchange, name="inbound_exchange"),
+    path("inbound/exchange/", exchange_views.find_package, name="inbound_exchange"),
+    path(
+        "inbound/exchange/upload/",
+        exchange_views.upload_package,
+        name="inbound_exchange_upload",
+    ),
+    path(
+        "inbound/exchange/<uuid:package_id>/",
+        exchange_views.import_package,
+        name="inbound_import",
+    ),
     path("inbound/details/", views.inbound_details, name="inbound_details"),
     path("inbound/<int:pk>/path/", views.inbound_preview, name="inbound_preview"),
     # 支部间转接, 工作督查
@@ -60,4 +70,6 @@ urlpatterns = [
     path("t/<int:pk>/send-back/", views.send_back, name="send_back"),
     path("t/<int:pk>/relaunch/", views.relaunch, name="relaunch"),
     path("t/<int:pk>/launch/", views.launch_one, name="launch"),
+    path("t/<int:pk>/package/", exchange_views.download_package, name="package"),
+    path("t/<int:pk>/receipt/", views.record_receipt, name="receipt"),
 ]

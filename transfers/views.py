@@ -36,6 +36,7 @@ from transfers.forms import (
     InboundForm,
     MemberChoiceForm,
     ReasonForm,
+    ReceiptForm,
     ReceiveForm,
     UnreportedSearchForm,
     inbound_candidates,
@@ -289,6 +290,10 @@ def allowed_actions(transfer: Transfer, org) -> dict[str, bool]:
         "launch": initiator and transfer.state == TransferState.DRAFT,
         "report": received_here,
         "send_back": received_here and org.is_committee,
+        # 登记回执 for a transfer that left the system (offered while none is recorded).
+        "receipt": transfer.state == TransferState.CONCLUDED
+        and transfer.out_of_system
+        and org.pk in (transfer.receiver_id, transfer.initiator_id),
     }
 
 
@@ -303,6 +308,7 @@ def detail(request, pk: int):
         rounds.setdefault(step.round, []).append(step)
     events = list(transfer.events.select_related("org"))
     letter = transfer.letters.filter(is_current=True).first()
+    actions["receipt"] = actions["receipt"] and letter is not None and letter.receipt_on is None
     context = {
         "transfer": transfer,
         "actions": actions,
@@ -310,6 +316,9 @@ def detail(request, pk: int):
         "events": events,
         "letter": letter,
         "member": transfer.member,
+        "package": getattr(transfer, "exchange_package", None)
+        if transfer.state in (TransferState.CONCLUDED, TransferState.RETRIEVED)
+        else None,
         "section": _section(transfer, request.org),
         "subtabs": [],
     }
@@ -1042,3 +1051,23 @@ def letter_pdf(request, pk: int):
     if current is None:
         raise Http404
     return pdf_response(request, current)
+
+
+@org_required
+def record_receipt(request, pk: int):
+    """登记回执: the paper 回执 of a transfer that left the system has come back."""
+    return _action(
+        request,
+        pk,
+        form_class=ReceiptForm,
+        title="登记回执",
+        done="已登记纸质回执。",
+        perform=lambda t, f: services.record_paper_receipt(
+            actor=_actor(request),
+            transfer=t,
+            received_on=f.cleaned_data["received_on"],
+            handler=f.cleaned_data["handler"],
+            handler_phone=f.cleaned_data["handler_phone"],
+            expected_version=_version(f),
+        ),
+    )

@@ -1,0 +1,164 @@
+"""业务交换区 pages: find a package (身份证号 + 介绍信编号), import it as a 跨省（系统）转入, upload
+and download package files for deployments that are not connected."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
+from django.views.decorators.http import require_POST
+
+from orgs.scoping import committee_required, org_required
+from transfers import exchange, selectors, services
+from transfers.errors import TransferError
+from transfers.forms import LetterFields, _resolve_target, inbound_candidates
+from transfers.models import ExchangePackage
+
+
+class FindForm(forms.Form):
+    id_number = forms.CharField(label="身份证号", max_length=18)
+    letter_serial = forms.CharField(label="介绍信编号", max_length=60)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="交换包文件", error_messages={"required": "请选择交换包文件。"})
+
+
+class ImportForm(LetterFields):
+    target = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    target_query = forms.CharField(label="目的地党组织", max_length=200, required=False)
+
+    def __init__(self, *args, initiator, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initiator = initiator
+        self.target_org = None
+        self.target_choices = []
+
+    def clean(self):
+        return _resolve_target(self, super().clean(), inbound_candidates(self.initiator))
+
+
+@committee_required
+def find_package(request):
+    """通过业务交换区转入 = 是: look the package up by 身份证号 and 介绍信编号."""
+    form = FindForm(request.GET or None)
+    package = None
+    if form.is_bound and form.is_valid():
+        package = exchange.find(form.cleaned_data["id_number"], form.cleaned_data["letter_serial"])
+        if package is None:
+            form.add_error(
+                None,
+                "业务交换区中未找到该党员的交换包：请核对身份证号和介绍信编号，"
+                "或确认转出方已办结；交换包只能使用一次。",
+            )
+    return render(
+        request,
+        "transfers/inbound_exchange.html",
+        {
+            "form": form,
+            "package": package,
+            "upload": UploadForm(),
+            "section": "in",
+            "subtabs": [],
+        },
+    )
+
+
+@require_POST
+@committee_required
+def upload_package(request):
+    """A package file from another deployment: verified before it is accepted."""
+    form = UploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            package = exchange.from_file(upload.read(exchange.MAX_FILE_BYTES + 1))
+        except TransferError as error:
+            form.add_error("file", error.message)
+        else:
+            messages.success(request, "交换包文件已通过签名校验并导入业务交换区。")
+            query = urlencode(
+                {"id_number": package.id_number, "letter_serial": package.letter_serial}
+            )
+            return redirect(f"{reverse('transfers:inbound_exchange')}?{query}")
+    return render(
+        request,
+        "transfers/inbound_exchange.html",
+        {"form": FindForm(), "upload": form, "section": "in", "subtabs": []},
+        status=400,
+    )
+
+
+@committee_required
+def import_package(request, package_id):
+    """Import the member from the package (data prefilled, not retyped): choose where to."""
+    package = get_object_or_404(ExchangePackage, package_id=package_id, claimed_at__isnull=True)
+    member, letter = services.inbound_member_from(package)
+    if request.method == "POST":
+        form = ImportForm(request.POST, initiator=request.org)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                transfer = services.draft_inbound(
+                    actor=services.Actor(user=request.user, org=request.org),
+                    member=member,
+                    target=form.target_org,
+                    origin_name=letter["from_org_name"],
+                    origin_letter_number=letter["serial_number"],
+                    letter=services.LetterInput(
+                        dues_paid_through=d["dues_paid_through"],
+                        validity_days=d["validity_days"],
+                        member_phone=d["member_phone"],
+                        remarks=d["letter_remarks"],
+                    ),
+                    package=package,
+                )
+            except TransferError as error:
+                field = error.field if error.field in form.fields else None
+                if error.field == "target":
+                    field = "target_query"
+                form.add_error(field, error.message)
+            else:
+                return redirect("transfers:inbound_preview", pk=transfer.pk)
+        status = 400
+    else:
+        form = ImportForm(
+            initial={
+                "dues_paid_through": dt.date.fromisoformat(letter["dues_paid_through"]),
+                "validity_days": 90,
+                "member_phone": letter.get("member_phone") or member.phone,
+            },
+            initiator=request.org,
+        )
+        status = 200
+    return render(
+        request,
+        "transfers/inbound_import.html",
+        {
+            "form": form,
+            "package": package,
+            "member": member,
+            "letter": letter,
+            "section": "in",
+            "subtabs": [],
+        },
+        status=status,
+    )
+
+
+@org_required
+def download_package(request, pk: int):
+    """The package of a transfer concluded out of the system, as a signed file."""
+    transfer = selectors.visible_transfer(request.org, pk)
+    package = ExchangePackage.objects.filter(source_transfer=transfer).first()
+    if package is None:
+        raise Http404
+    response = HttpResponse(exchange.to_file(package), content_type="application/json")
+    filename = f"交换包-{package.letter_serial}.json"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
