@@ -153,11 +153,13 @@ def test_it_prints_every_username_and_the_password():
     table = out.getvalue()
     assert f"演示账号（密码均为 {DEMO_PASSWORD}）：" in table
     lines = table.splitlines()
-    printed = {line.split()[0] for line in lines[2:-1]}
+    end = next(i for i, line in enumerate(lines) if line.startswith("共 "))
+    printed = {line.split()[0] for line in lines[2:end]}
     assert printed == set(User.objects.values_list("username", flat=True))
     for username in [*NAMED_LOGINS, "admin"]:
         assert any(line.split()[0] == username for line in lines), username
     assert f"共 {User.objects.count()} 个账号；党员 {Member.objects.count()} 名。" in table
+    assert "业务交换区演示" in table
 
 
 def test_it_prints_nothing_with_quiet_table():

@@ -33,8 +33,15 @@ class Command(BaseCommand):
             region = REGION[node[0]]
             self._load(node, parent=None, code=f"{region[0][:2]}", region=region, index=index)
         self._superuser()
+        package = self._exchange_demo()
         if not quiet_table:
             self._print_table()
+            if package is not None:
+                self.stdout.write(
+                    "业务交换区演示：湖南岳麓街道的党员已办结转出到广西。以 gx 登录，"
+                    "【接收】→【跨省（系统）转入】→ 是，"
+                    f"身份证号 {package.id_number}，介绍信编号 {package.letter_serial}。"
+                )
 
     def _load(self, node, *, parent, code, region, index):
         username, name, short, level, authority, children = node
@@ -113,6 +120,48 @@ class Command(BaseCommand):
             # Every random draw happens before this check, so a second run draws the same people.
             if not Member.objects.filter(id_number=id_number).exists():
                 member.save()
+
+    def _exchange_demo(self):
+        """A 湖南 member concluded out of the system towards 广西, waiting in the exchange zone."""
+        from django.utils import timezone
+
+        from transfers import services
+        from transfers.models import ExchangePackage, Transfer, TransferType
+
+        branch = Organisation.objects.get(
+            organisationuserobjectpermission__user__username="yl_jd_zb1"
+        )
+        member = Member.objects.filter(branch_path=branch.path).order_by("id").first()
+        if member is None:
+            return None
+        existing = Transfer.objects.filter(member=member, out_of_system=True).first()
+        if existing is not None:
+            return ExchangePackage.objects.filter(source_transfer=existing).first()
+        User = get_user_model()
+
+        def actor(username):
+            user = User.objects.get(username=username)
+            org = Organisation.objects.get(organisationuserobjectpermission__user=user)
+            return services.Actor(user=user, org=org)
+
+        [transfer] = services.draft(
+            actor=actor("yl_jd"),
+            members=[member],
+            transfer_type=TransferType.NATIONAL,
+            target=None,
+            target_name="中共南宁市青秀区新竹街道工作委员会",
+            letter=services.LetterInput(
+                dues_paid_through=timezone.localdate().replace(day=1), validity_days=30
+            ),
+        )
+        transfer = services.launch(actor=actor("yl_jd"), transfer=transfer, confirmed=True)
+        transfer = services.conclude(actor=actor("yl"), transfer=transfer, confirmed=True)
+        return ExchangePackage.objects.get(source_transfer=transfer)
+
+    def _code_of(self, username):
+        return Organisation.objects.get(
+            organisationuserobjectpermission__user__username=username
+        ).code
 
     def _superuser(self):
         User = get_user_model()
