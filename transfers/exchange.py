@@ -143,11 +143,17 @@ def find(id_number: str, letter_serial: str) -> ExchangePackage | None:
     )
 
 
-def claim(package: ExchangePackage, *, transfer: Transfer, now: dt.datetime) -> None:
-    """Use the package for ``transfer``; a package can be used once (row lock + check)."""
+def lock_unclaimed(package: ExchangePackage) -> ExchangePackage:
+    """Lock the package row for this transaction; refuse a package already used."""
     locked = ExchangePackage.objects.select_for_update().get(pk=package.pk)
     if locked.claimed_at is not None:
         raise TransferError("该交换包已被使用，不能重复转入。", field="package")
+    return locked
+
+
+def claim(package: ExchangePackage, *, transfer: Transfer, now: dt.datetime) -> None:
+    """Use the package for ``transfer``; a package can be used once (row lock + check)."""
+    locked = lock_unclaimed(package)
     locked.claimed_at = now
     locked.claimed_by_org = transfer.initiator
     locked.claimed_transfer = transfer

@@ -1153,6 +1153,9 @@ def draft_inbound(
             _record(
                 old, actor, EventAction.REVOKE, TransferState.DRAFT, opinion="被重新填写的申请替代"
             )
+        if package is not None:
+            # A used package says so, before the member's other transfer is looked at.
+            exchange.lock_unclaimed(package)
         transfer = Transfer(
             type=TransferType.INBOUND,
             member=None,

@@ -835,6 +835,8 @@ def relaunch(request, pk: int):
         form = ApplicationForm(request.POST, initiator=request.org, inbound=inbound)
         confirm = ConfirmLaunchForm(request.POST)
         confirm.is_valid()
+        version = request.POST.get("version", "").strip()
+        expected = int(version) if version.isascii() and version.isdigit() else None
         if form.is_valid():
             d = form.cleaned_data
             try:
@@ -852,7 +854,7 @@ def relaunch(request, pk: int):
                         member_phone=d["member_phone"],
                         remarks=d["letter_remarks"],
                     ),
-                    expected_version=int(request.POST.get("version") or 0) or None,
+                    expected_version=expected,
                 )
             except TransferError as error:
                 if error.field == "confirmed":
