@@ -337,6 +337,13 @@ class TransferStep(models.Model):
     def __str__(self) -> str:
         return f"{self.order}. {self.org} {self.get_role_display()}（{self.get_state_display()}）"
 
+    @property
+    def waiting_days(self) -> int:
+        """Whole days since the step reached its organisation (已等待天数)."""
+        if self.pending_since is None:
+            return 0
+        return (timezone.now() - self.pending_since).days
+
 
 class EventAction(models.TextChoices):
     DRAFT = "draft", "填写转接申请"
