@@ -43,7 +43,29 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped under REQUIRE_ALL_TESTS=1: {reason}"
 
 
+def _db_order(item) -> int:
+    """pytest-django's order: rolled-back DB tests, then transactional ones, then the rest."""
+    from django.test import TestCase, TransactionTestCase
+
+    cls = getattr(item, "cls", None)
+    if cls and issubclass(cls, TransactionTestCase):
+        return 0 if issubclass(cls, TestCase) else 1
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", [])
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(fixtures)
+    )
+    if transactional:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    # pytest regroups items by parametrized session fixtures (Playwright's browser) after
+    # pytest-django has put transactional tests last; a flush in the middle would then empty
+    # the demo data under the tests that follow. Sort again, stably, as pytest-django does.
+    items.sort(key=_db_order)
     for item in items:
         if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))

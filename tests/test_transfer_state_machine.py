@@ -423,7 +423,16 @@ class TransferMachine(RuleBasedStateMachine):
             and target is not None
             and target.path.startswith(actor.org.path)
             and not active_member_with(id_number)
-            and not Transfer.objects.unfinished().filter(id_number=id_number).exists()
+            # Entering the letter again replaces this committee's own unlaunched draft.
+            and not Transfer.objects.unfinished()
+            .filter(id_number=id_number)
+            .exclude(state=TransferState.DRAFT, initiator=actor.org)
+            .exists()
+        )
+        replaced = list(
+            Transfer.objects.filter(
+                id_number=id_number, state=TransferState.DRAFT, initiator=actor.org
+            ).values_list("pk", flat=True)
         )
         born = birth_date_of(id_number)
         person = InboundMember(
@@ -450,6 +459,8 @@ class TransferMachine(RuleBasedStateMachine):
         if new is None:
             return None
         self.transfer_ids.append(new.pk)
+        for pk in replaced:
+            assert Transfer.objects.get(pk=pk).state == TransferState.REVOKED
         return Transfer.objects.get(pk=new.pk)
 
     def do_launch(self, transfer: Transfer, actor: Actor, confirmed=True, stale=None) -> None:

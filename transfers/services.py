@@ -106,6 +106,22 @@ def check_phone(value: str, *, field: str, label: str = "联系电话", required
     return value
 
 
+def _destination(
+    transfer_type: str, target: Organisation | None, target_name: str, out_of_system: bool
+) -> tuple[Organisation | None, str, bool]:
+    """Where a transfer goes: an organisation of the tree (its name is the target name), or a
+    typed name out of the system (全国直接转接 always is)."""
+    out_of_system = out_of_system or transfer_type == TransferType.NATIONAL
+    if out_of_system:
+        target = None
+    else:
+        target_name = target.name if target else ""
+    target_name = _text(
+        target_name, field="target_name", label="目的地党组织名称", max_length=NAME_TEXT
+    )
+    return target, target_name, out_of_system
+
+
 def _check_letter(letter: LetterInput) -> None:
     _require(
         1 <= letter.validity_days <= 90,
@@ -352,14 +368,8 @@ def draft(
         "请选择转接类型。",
         "transfer_type",
     )
-    if transfer_type == TransferType.NATIONAL:
-        out_of_system = True
-    if out_of_system:
-        target = None
-    else:
-        target_name = target.name if target else ""
-    target_name = _text(
-        target_name, field="target_name", label="目的地党组织名称", max_length=NAME_TEXT
+    target, target_name, out_of_system = _destination(
+        transfer_type, target, target_name, out_of_system
     )
     check_target(
         initiator=actor.org,
@@ -599,14 +609,8 @@ def change_target(
         _check_version(transfer, expected_version)
         step = _pending_step(transfer, actor)
         new_type = transfer_type or transfer.type
-        if new_type == TransferType.NATIONAL:
-            out_of_system = True
-        if out_of_system:
-            target = None
-        else:
-            target_name = target.name if target else ""
-        target_name = _text(
-            target_name, field="target_name", label="目的地党组织名称", max_length=NAME_TEXT
+        target, target_name, out_of_system = _destination(
+            new_type, target, target_name, out_of_system
         )
         if transfer.type == TransferType.INBOUND:
             _require(not out_of_system, "跨省（系统）转入不能更改为转出到系统外。", "target")
@@ -993,17 +997,12 @@ def relaunch(
             transfer.type = transfer_type
         if out_of_system is not None:
             transfer.out_of_system = out_of_system
-        if transfer.type == TransferType.NATIONAL:
-            transfer.out_of_system = True
         if target is not None or target_name is not None:
-            transfer.target = None if transfer.out_of_system else target
-            transfer.target_name = (
-                _text(
-                    target_name, field="target_name", label="目的地党组织名称", max_length=NAME_TEXT
-                )
-                if transfer.out_of_system
-                else (target.name if target else "")
+            transfer.target, transfer.target_name, transfer.out_of_system = _destination(
+                transfer.type, target, target_name or "", transfer.out_of_system
             )
+        elif transfer.type == TransferType.NATIONAL:
+            transfer.out_of_system = True
         if transfer.type == TransferType.INBOUND:
             _check_inbound_target(transfer.initiator, transfer.target)
             _check_inbound_id_free(transfer.id_number)
