@@ -184,7 +184,8 @@ class TestPages:
         )
         assert response.status_code == 302, response.content.decode()[:2000]
         assert "/path/" in response.url
-        assert client.get(url).status_code == 404  # used once
+        assert client_as("hn").get(url).status_code == 404  # used once
+        assert client_as("yl").get(url).status_code == 200  # 【返回上一步】 to its own draft
 
     def test_not_found_is_explained(self, client_as):
         html = (

@@ -199,3 +199,10 @@ def test_home_shows_the_counts(client_as):
     html = client_as("gxu").get(reverse("home")).content.decode()
     assert "转出待办" in html
     assert "本级超期未办" in html
+
+
+def test_reminding_twice_is_refused():
+    step = pending(launched_days_ago(10))
+    supervision.remind(actor=actor_for(org_of("gx")), step=step)
+    with pytest.raises(TransferError, match="督办过"):
+        supervision.remind(actor=actor_for(org_of("gx")), step=step)

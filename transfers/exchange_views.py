@@ -7,6 +7,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from orgs.scoping import committee_required, org_required
 from transfers import exchange, selectors, services
 from transfers.errors import TransferError
 from transfers.forms import LetterFields, _resolve_target, inbound_candidates
-from transfers.models import ExchangePackage
+from transfers.models import ExchangePackage, TransferState
 
 
 class FindForm(forms.Form):
@@ -97,7 +98,14 @@ def upload_package(request):
 @committee_required
 def import_package(request, package_id):
     """Import the member from the package (data prefilled, not retyped): choose where to."""
-    package = get_object_or_404(ExchangePackage, package_id=package_id, claimed_at__isnull=True)
+    # Unused, or used by this committee's own unlaunched draft (【返回上一步】 from the path).
+    package = get_object_or_404(
+        ExchangePackage.objects.filter(
+            Q(claimed_at__isnull=True)
+            | Q(claimed_transfer__state=TransferState.DRAFT, claimed_by_org=request.org)
+        ),
+        package_id=package_id,
+    )
     member, letter = services.inbound_member_from(package)
     if request.method == "POST":
         form = ImportForm(request.POST, initiator=request.org)

@@ -233,6 +233,12 @@ def remind(*, actor: Actor, step: TransferStep, message: str = "") -> Reminder:
             raise TransferError("该环节已办理，无需督办。")
         if not step.org_path.startswith(actor.org.path) or step.org_id == actor.org.pk:
             raise TransferError("只能督办本党组织下级党组织的待办环节。")
+        earlier = Reminder.objects.filter(step=step, created_by_org=actor.org).first()
+        if earlier is not None:
+            raise TransferError(
+                f"本党组织已于{timezone.localtime(earlier.created_at):%Y-%m-%d %H:%M}督办过该环节，"
+                "提醒仍显示在对方首页。"
+            )
         reminder = Reminder.objects.create(
             step=step,
             transfer=transfer,

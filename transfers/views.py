@@ -41,7 +41,7 @@ from transfers.forms import (
     UnreportedSearchForm,
     inbound_candidates,
 )
-from transfers.models import StepRole, Transfer, TransferState, TransferType
+from transfers.models import ExchangePackage, StepRole, Transfer, TransferState, TransferType
 from transfers.paths import can_initiate, target_candidates
 from transfers.services import Actor, InboundMember, LetterInput
 
@@ -254,16 +254,6 @@ def history_export(request, direction: str):
     selector = selectors.outgoing_history if direction == "out" else selectors.incoming_history
     qs = selector(request.org, filters).order_by(*selectors.HISTORY_ORDERING)
     return history_response(qs, direction=direction, org=request.org)
-
-
-@org_required
-def placeholder(request, section: str):
-    titles = {"branch": "支部间转接", "supervision": "工作督查"}
-    return render(
-        request,
-        "transfers/placeholder.html",
-        {"section": section, "title": titles[section], "subtabs": []},
-    )
 
 
 # -- one transfer: 查看 / 业务办理 --------------------------------
@@ -1018,10 +1008,17 @@ def inbound_details(request):
 def inbound_preview(request, pk: int):
     drafts = _own_drafts(request, [pk])
     steps = list(drafts[0].steps.select_related("org").order_by("order"))
+    package = ExchangePackage.objects.filter(claimed_transfer=drafts[0]).first()
     return render(
         request,
         "transfers/inbound_preview.html",
-        {"transfer": drafts[0], "steps": steps, "section": "in", "subtabs": []},
+        {
+            "transfer": drafts[0],
+            "steps": steps,
+            "package": package,
+            "section": "in",
+            "subtabs": [],
+        },
     )
 
 
