@@ -297,3 +297,25 @@ def test_the_public_verification_page(page, live_server, demo_db):
     assert "未查询到该介绍信" in page.locator(".verify-status").inner_text()
     assert page.locator("header .site-user").count() == 0  # nobody is logged in
     screenshot(page, "verify_unknown")
+
+
+def test_a_tampered_package_file_is_refused_on_upload(page, live_server, demo_db, tmp_path):
+    import json
+
+    from transfers import exchange
+
+    package = ExchangePackage.objects.filter(claimed_at__isnull=True).first()
+    document = json.loads(exchange.to_file(package))
+    document["payload"]["member"]["name"] = "王篡改"
+    ExchangePackage.objects.filter(pk=package.pk).delete()  # as if it came from elsewhere
+    path = tmp_path / "package.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+    login(page, live_server, "gx")
+    page.goto(f"{live_server.url}/transfers/inbound/exchange/")
+    page.set_input_files("#id_file", str(path))
+    assert page.locator("[data-file-name]").inner_text() == "package.json"
+    page.click("button:has-text('上传并校验')")
+    assert "签名校验失败" in page.locator(".field-error").inner_text()
+    screenshot(page, "exchange_tampered_upload")
+    assert not ExchangePackage.objects.filter(package_id=package.package_id).exists()

@@ -187,5 +187,13 @@
     });
   }
 
+  // The chosen file's name next to 选择文件.
+  $all("[data-file-input]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var shown = $("[data-file-name]", input.closest(".field"));
+      if (shown) shown.textContent = input.files.length ? input.files[0].name : "未选择文件";
+    });
+  });
+
   syncConfirm(document);
 })();
