@@ -567,43 +567,50 @@ def conclude(request, pk: int):
     )
 
 
-@org_required
-def revoke(request, pk: int):
-    """撤销: 你确定要撤销该组织关系转接吗？撤销后不可恢复！"""
+def _confirmed_action(request, pk, *, title, question, done, unconfirmed, call):
+    """An action whose only input is the answer 确定 to ``question``."""
 
-    def perform(t, f):
-        if not f.cleaned_data["confirmed"]:
-            raise TransferError("请确认撤销。")
-        services.revoke(actor=_actor(request), transfer=t, expected_version=_version(f))
+    def perform(transfer, form):
+        if not form.cleaned_data["confirmed"]:
+            raise TransferError(unconfirmed)
+        call(actor=_actor(request), transfer=transfer, expected_version=_version(form))
 
     return _action(
         request,
         pk,
         form_class=ConfirmForm,
-        title="撤销",
-        done="已撤销该组织关系转接。",
-        extra={"question": "你确定要撤销该组织关系转接吗？撤销后不可恢复！"},
+        title=title,
+        done=done,
+        extra={"question": question},
         perform=perform,
+    )
+
+
+@org_required
+def revoke(request, pk: int):
+    """撤销 (from 已办工作 or a returned transfer)."""
+    return _confirmed_action(
+        request,
+        pk,
+        title="撤销",
+        question="你确定要撤销该组织关系转接吗？撤销后不可恢复！",
+        done="已撤销该组织关系转接。",
+        unconfirmed="请确认撤销。",
+        call=services.revoke,
     )
 
 
 @org_required
 def report(request, pk: int):
     """报到 (from 未报到)."""
-
-    def perform(t, f):
-        if not f.cleaned_data["confirmed"]:
-            raise TransferError("请确认该党员已报到。")
-        services.report(actor=_actor(request), transfer=t, expected_version=_version(f))
-
-    return _action(
+    return _confirmed_action(
         request,
         pk,
-        form_class=ConfirmForm,
         title="报到",
+        question="是否确认该党员已到本党组织报到？",
         done="已办理报到，组织关系转接完成。",
-        extra={"question": "是否确认该党员已到本党组织报到？"},
-        perform=perform,
+        unconfirmed="请确认该党员已报到。",
+        call=services.report,
     )
 
 
