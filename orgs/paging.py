@@ -37,6 +37,23 @@ class Page:
         )
 
 
+def capped_count(queryset: QuerySet) -> tuple[int, bool]:
+    """How many rows, counting no further than ``COUNT_CAP`` (then: capped).
+
+    Only the primary keys are counted: the list's joins and prefetches would make the count
+    read every joined row too.
+    """
+    cap = settings.COUNT_CAP
+    n = queryset.order_by().values("pk")[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+def count_display(queryset: QuerySet) -> str:
+    """ "17", or "10,000+" above the cap (the counts on the tabs and 首页)."""
+    n, capped = capped_count(queryset)
+    return f"{n:,}+" if capped else f"{n:,}"
+
+
 def _encode(values: list[Any], index: int) -> str:
     raw = json.dumps({"k": values, "n": index}, default=str, ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -94,10 +111,7 @@ def paginate(
     does not decode, or whose values do not fit the fields, gives the first page.
     """
     size = size or settings.PAGE_SIZE
-    cap = settings.COUNT_CAP
-    count = queryset.order_by()[: cap + 1].count()
-    capped = count > cap
-    count = min(count, cap)
+    count, capped = capped_count(queryset)
 
     backwards = False
     start = 0

@@ -1,17 +1,11 @@
 """首页: the modules of the system and, for the logged-in organisation, what waits for it."""
 
-from django.conf import settings
 from django.shortcuts import render
 
+from orgs.paging import count_display
 from orgs.scoping import org_required
 from transfers import selectors, supervision
 from transfers.models import StepState, TransferStep
-
-
-def _capped(qs) -> str:
-    cap = settings.COUNT_CAP
-    n = qs.order_by()[: cap + 1].count()
-    return f"{cap:,}+" if n > cap else str(n)
 
 
 @org_required
@@ -24,9 +18,9 @@ def home(request):
         "out_todo": selectors.outgoing_todo(org).count()
         + selectors.drafts_and_returned(org).count(),
         "in_todo": selectors.incoming_todo(org).count(),
-        "unreported": _capped(selectors.not_reported(org)),
+        "unreported": count_display(selectors.not_reported(org)),
         "overdue": overdue_here.count(),
-        "overdue_below": _capped(supervision.overdue_steps(org)),
+        "overdue_below": count_display(supervision.overdue_steps(org)),
     }
     reminders = list(supervision.active_reminders(org)[:20])
     return render(request, "home.html", {"summary": summary, "reminders": reminders})

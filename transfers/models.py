@@ -214,6 +214,23 @@ class Transfer(models.Model):
                 condition=Q(state=TransferState.COMPLETED),
                 name="transfers_in_history_idx",
             ),
+            # The same lists newest first across everything: a province's page walks this
+            # index and stops after a page of matches; a small subtree uses the path index.
+            models.Index(
+                fields=["-finished_at", "-id"],
+                condition=Q(state__in=HISTORY_STATES),
+                name="transfers_out_recent_idx",
+            ),
+            models.Index(
+                fields=["-finished_at", "-id"],
+                condition=Q(state=TransferState.COMPLETED),
+                name="transfers_in_recent_idx",
+            ),
+            models.Index(
+                fields=["-received_on", "-id"],
+                condition=Q(state=TransferState.RECEIVED),
+                name="transfers_unrep_recent_idx",
+            ),
             models.Index(
                 fields=["dest_path", "-received_on", "-id"],
                 condition=Q(state=TransferState.RECEIVED),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest
@@ -21,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from members.models import Member
-from orgs.paging import paginate
+from orgs.paging import count_display, paginate
 from orgs.scoping import committee_required, org_required
 from transfers import selectors, services
 from transfers.errors import TransferError
@@ -52,12 +51,6 @@ def _actor(request) -> Actor:
     return Actor(user=request.user, org=request.org)
 
 
-def _capped(qs) -> str:
-    cap = settings.COUNT_CAP
-    n = qs.order_by()[: cap + 1].count()
-    return f"{cap:,}+" if n > cap else str(n)
-
-
 def _tabs(request, section: str, current: str) -> dict:
     """The sub-tabs of 转出 or 接收 with their counts (one capped count query each)."""
     org = request.org
@@ -68,15 +61,15 @@ def _tabs(request, section: str, current: str) -> dict:
                 "待办工作",
                 selectors.outgoing_todo(org).count() + selectors.drafts_and_returned(org).count(),
             ),
-            ("out_done", "已办工作", _capped(selectors.outgoing_done(org))),
-            ("out_history", "转出历史", _capped(selectors.outgoing_history(org))),
+            ("out_done", "已办工作", count_display(selectors.outgoing_done(org))),
+            ("out_history", "转出历史", count_display(selectors.outgoing_history(org))),
         ]
     else:
         tabs = [
-            ("in_todo", "待办工作", _capped(selectors.incoming_todo(org))),
-            ("in_done", "已办工作", _capped(selectors.incoming_done(org))),
-            ("in_unreported", "未报到", _capped(selectors.not_reported(org))),
-            ("in_history", "接收历史", _capped(selectors.incoming_history(org))),
+            ("in_todo", "待办工作", count_display(selectors.incoming_todo(org))),
+            ("in_done", "已办工作", count_display(selectors.incoming_done(org))),
+            ("in_unreported", "未报到", count_display(selectors.not_reported(org))),
+            ("in_history", "接收历史", count_display(selectors.incoming_history(org))),
         ]
     return {"section": section, "subtabs": tabs, "current": current}
 
