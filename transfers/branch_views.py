@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from members.models import Member, MemberState
-from orgs.models import Organisation
 from orgs.paging import paginate
 from orgs.scoping import committee_required
 from transfers import services
@@ -46,14 +45,10 @@ class BranchMoveForm(forms.Form):
         return data
 
 
-def _branches(org: Organisation):
-    return Organisation.objects.filter(pk__in=services._eligible_branch_ids(org)).order_by("path")
-
-
 @committee_required
 def branch_move(request):
     """支部间转接: choose the source branch, its members and the destination; confirm."""
-    branches = _branches(request.org)
+    branches = services.direct_branches(request.org)
     if request.method == "POST":
         form = BranchMoveForm(request.POST, branches=branches)
         if form.is_valid():

@@ -324,7 +324,7 @@ def _member_facts(transfer: Transfer) -> dict[str, Any]:
     return transfer.inbound_member
 
 
-def _eligible_branch_ids(org: Organisation) -> set[int]:
+def direct_branch_ids(org: Organisation) -> set[int]:
     """党支部 whose members ``org`` may send: its direct branches and those of its direct 总支."""
     children = Organisation.objects.filter(
         path__startswith=org.path, depth__in=[org.depth + 1, org.depth + 2]
@@ -339,10 +339,15 @@ def _eligible_branch_ids(org: Organisation) -> set[int]:
     }
 
 
+def direct_branches(org: Organisation):
+    """The branches ``org`` places members in (接收, 支部间转接), in tree order."""
+    return Organisation.objects.filter(pk__in=direct_branch_ids(org)).order_by("path")
+
+
 def transferable_members(org: Organisation):
     """The members 转出申请 lists: those of ``org``'s direct branches and direct 总支's branches."""
     return Member.objects.filter(
-        branch_id__in=_eligible_branch_ids(org), state=MemberState.NORMAL
+        branch_id__in=direct_branch_ids(org), state=MemberState.NORMAL
     ).select_related("branch")
 
 
@@ -379,7 +384,7 @@ def draft(
         target_name=target_name,
     )
     _check_letter(letter)
-    eligible = _eligible_branch_ids(actor.org)
+    eligible = direct_branch_ids(actor.org)
     drafts = []
     with transaction.atomic():
         locked = Member.objects.select_for_update().select_related("branch")
@@ -1239,7 +1244,7 @@ def move_between_branches(
     _require(actor.org.is_committee, "支部间转接须由党委办理。")
     members = list(members)
     _require(bool(members), "请选择需要转接的党员。", "members")
-    eligible = _eligible_branch_ids(actor.org)
+    eligible = direct_branch_ids(actor.org)
     _require(to_branch is not None, "请选择转入支部。", "to_branch")
     _require(
         to_branch.pk in eligible and to_branch.is_active,

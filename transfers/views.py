@@ -340,12 +340,7 @@ def _change_type(transfer: Transfer) -> str:
 
 
 def _receive_form(request, transfer: Transfer, data=None) -> ReceiveForm:
-    from orgs.models import Organisation
-    from transfers.services import _eligible_branch_ids
-
-    branches = Organisation.objects.filter(pk__in=_eligible_branch_ids(request.org)).order_by(
-        "path"
-    )
+    branches = services.direct_branches(request.org)
     initial = {"version": transfer.version, "received_on": timezone.localdate()}
     if transfer.target and transfer.target.is_branch:
         initial["branch"] = transfer.target.pk  # 转入支部 preselected for a branch target
