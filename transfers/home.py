@@ -15,9 +15,8 @@ def home(request):
         org=org, state=StepState.PENDING, pending_since__lt=supervision.overdue_limit()
     )
     summary = {
-        "out_todo": selectors.outgoing_todo(org).count()
-        + selectors.drafts_and_returned(org).count(),
-        "in_todo": selectors.incoming_todo(org).count(),
+        "out_todo": selectors.outgoing_todo_count(org),
+        "in_todo": count_display(selectors.incoming_todo(org)),
         "unreported": count_display(selectors.not_reported(org)),
         "overdue": overdue_here.count(),
         "overdue_below": count_display(supervision.overdue_steps(org)),

@@ -134,6 +134,17 @@ def drafts_and_returned(org: Organisation) -> QuerySet[Transfer]:
     )
 
 
+def outgoing_todo_count(org: Organisation) -> int:
+    """The number on the 转出 · 待办工作 tab: pending steps plus the own drafts and returns."""
+    steps = TransferStep.objects.filter(
+        org=org, state=StepState.PENDING, direction=Direction.OUT
+    ).count()
+    own = Transfer.objects.filter(
+        initiator=org, state__in=[TransferState.DRAFT, TransferState.RETURNED]
+    ).count()
+    return steps + own
+
+
 def incoming_todo(org: Organisation) -> QuerySet[TransferStep]:
     """接收 · 待办工作."""
     return todo_steps(org, Direction.IN)

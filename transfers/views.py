@@ -56,11 +56,7 @@ def _tabs(request, section: str, current: str) -> dict:
     org = request.org
     if section == "out":
         tabs = [
-            (
-                "out_todo",
-                "待办工作",
-                selectors.outgoing_todo(org).count() + selectors.drafts_and_returned(org).count(),
-            ),
+            ("out_todo", "待办工作", selectors.outgoing_todo_count(org)),
             ("out_done", "已办工作", count_display(selectors.outgoing_done(org))),
             ("out_history", "转出历史", count_display(selectors.outgoing_history(org))),
         ]
