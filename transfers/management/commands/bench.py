@@ -55,6 +55,9 @@ class Command(BaseCommand):
         parser.add_argument("--transfers", type=int, default=5_000_000)
         parser.add_argument("--small", action="store_true", help="约1/30规模，用于试运行")
         parser.add_argument("--keep", action="store_true", help="保留已生成的数据，只测量")
+        parser.add_argument(
+            "--keep-orgs", action="store_true", help="保留已生成的党组织，只重新生成转接"
+        )
         parser.add_argument("--repeat", type=int, default=5, help="每项测量重复次数（取中位数）")
 
     def handle(self, *args, **o):
@@ -66,21 +69,22 @@ class Command(BaseCommand):
         if Organisation.objects.exclude(code__startswith="B").exists():
             raise CommandError("该数据库中有非测试数据：请在单独的数据库中运行 bench。")
         if not (o["keep"] and ours):
-            self._build(o)
+            self._build(o, keep_orgs=o["keep_orgs"] and ours)
         self._measure(o["repeat"])
 
     # -- data -------------------------------------------------------------------------------
 
-    def _build(self, o):
+    def _build(self, o, *, keep_orgs: bool):
         start = time.perf_counter()
         with transaction.atomic(), connection.cursor() as c:
             c.execute(
                 "TRUNCATE transfers_transferevent, transfers_reminder, transfers_exchangepackage, "
                 "transfers_letter, transfers_transferstep, transfers_transfer CASCADE"
             )
-            c.execute("DELETE FROM orgs_organisation WHERE code LIKE 'B%%'")
-            c.execute(B36)
-            self._orgs(c, o)
+            if not keep_orgs:
+                c.execute("DELETE FROM orgs_organisation WHERE code LIKE 'B%%'")
+                c.execute(B36)
+                self._orgs(c, o)
         self.stdout.write(
             f"党组织 {Organisation.objects.count():,} 个，用时 {time.perf_counter() - start:.0f} 秒"
         )
@@ -180,7 +184,7 @@ class Command(BaseCommand):
                             WHEN i % 100 < 99 THEN 'returned' ELSE 'revoked' END AS state,
                        i % 100 < 90 OR i % 100 = 99 AS finished) AS st
             JOIN bench_branch s ON s.n = 1 + abs(hashint8(i)) % {branches}
-            JOIN bench_branch d ON d.n = 1 + abs(hashint8(i * 7919 + 13)) % {branches}
+            JOIN bench_branch d ON d.n = 1 + abs(hashint8(i::bigint * 7919 + 13)) % {branches}
             """
         )
         # Every transfer's first step: the initiating committee launched it (转出 · 已办工作).
