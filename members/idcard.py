@@ -8,6 +8,7 @@ is a multiple of 11, every single-character substitution changes the check resul
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -62,6 +63,10 @@ def mask_id_number(number: str) -> str:
     if len(number) < 8:
         return "*" * len(number)
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+# A mobile number (11 digits) or a landline with its area code, optionally an extension.
+PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
 
 
 def mask_phone(phone: str) -> str:

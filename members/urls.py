@@ -6,5 +6,6 @@ app_name = "members"
 urlpatterns = [
     path("", views.member_list, name="list"),
     path("<int:pk>/", views.member_detail, name="detail"),
+    path("<int:pk>/edit/", views.member_edit, name="edit"),
     path("retrieve/", views.retrieve, name="retrieve"),
 ]

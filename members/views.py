@@ -1,8 +1,10 @@
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 
-from members.forms import MemberSearchForm
-from members.models import Member
+from members.forms import MemberForm, MemberSearchForm
+from members.idcard import birth_date_of
+from members.models import Member, MemberState
 from orgs.paging import paginate
 from orgs.scoping import committee_required, get_in_subtree_or_404, org_required
 
@@ -35,7 +37,47 @@ def member_detail(request, pk: int):
     member = get_in_subtree_or_404(
         Member.objects.select_related("branch"), request.org, "branch_path", pk=pk
     )
-    return render(request, "members/member_detail.html", {"member": member})
+    return render(
+        request,
+        "members/member_detail.html",
+        {"member": member, "can_edit": member.state == MemberState.NORMAL},
+    )
+
+
+@org_required
+def member_edit(request, pk: int):
+    """党员信息维护 · 修改: the member's own data (moving branch is a transfer)."""
+    member = get_in_subtree_or_404(
+        Member.objects.select_related("branch"), request.org, "branch_path", pk=pk
+    )
+    if member.state != MemberState.NORMAL:
+        messages.error(
+            request, f"该党员当前状态为“{member.get_state_display()}”，请在转接办结后再修改。"
+        )
+        return redirect("members:detail", pk=pk)
+    if request.method == "POST":
+        form = MemberForm(request.POST, instance=member)
+        if form.is_valid():
+            with transaction.atomic():
+                current = Member.objects.select_for_update().get(pk=pk)
+                if current.state != MemberState.NORMAL or (
+                    form.cleaned_data["loaded_at"] != current.updated_at.isoformat()
+                ):
+                    form.add_error(None, "该党员信息已被他人修改或已进入转接，请刷新页面后重试。")
+                else:
+                    edited = form.save(commit=False)
+                    edited.birth_date = birth_date_of(edited.id_number)
+                    edited.dues_paid_through = form.cleaned_data["dues_paid_through"]
+                    edited.save()
+                    messages.success(request, f"已保存{edited.name}的党员信息。")
+                    return redirect("members:detail", pk=pk)
+        status = 400
+    else:
+        form = MemberForm(instance=member)
+        status = 200
+    return render(
+        request, "members/member_edit.html", {"form": form, "member": member}, status=status
+    )
 
 
 @committee_required

@@ -9,13 +9,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from members.idcard import normalize_id_number
+from members.idcard import PHONE_RE, normalize_id_number
 from members.models import Gender, PartyStatus
 from orgs.models import Organisation
 from orgs.tree import subtree
 from transfers.models import TransferType
 from transfers.paths import target_candidates
-from transfers.services import CONFIRM_CHECKED, CONFIRM_LAUNCH, CONFIRM_REPORTED, PHONE_RE
+from transfers.services import CONFIRM_CHECKED, CONFIRM_LAUNCH, CONFIRM_REPORTED
 
 OUTGOING_TYPES = [
     (TransferType.COUNTY.value, TransferType.COUNTY.label),

@@ -8,7 +8,6 @@ state and that it is the acting organisation's turn, changes what it changes, an
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from members.idcard import age_on, birth_date_of, normalize_id_number
+from members.idcard import PHONE_RE, age_on, birth_date_of, normalize_id_number
 from members.models import Gender, Member, MemberState, PartyStatus
 from orgs.models import Level, Organisation
 from orgs.tree import nearest_committee
@@ -42,7 +41,6 @@ from transfers.paths import can_initiate, check_target, plan_path
 
 MAX_TEXT = 500
 NAME_TEXT = Transfer._meta.get_field("target_name").max_length  # 200, as source_name
-PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
 CONFIRM_LAUNCH = "已核实党员信息同本人和档案资料等一致"
 CONFIRM_CHECKED = "已审核过党员基本信息，确保党员数据真实准确"
 CONFIRM_REPORTED = "已确认该名党员已到基层党委报到并编入一个党支部"
