@@ -7,6 +7,7 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils.html import escape
 from openpyxl import load_workbook
 
@@ -287,3 +288,13 @@ def test_the_unreported_list_searches_by_exact_name_and_id_number(client_as):
     by_id = client.get(url("in_unreported"), {"id_number": ta.id_number.lower()})
     assert listed(by_id) == {ta.pk}
     assert listed(client_as("xwcb").get(url("in_unreported"), {"name": "测试乙"})) == set()
+
+
+def test_a_search_with_a_reversed_date_range_finds_nothing_and_does_not_export(client_as):
+    client = client_as("wxy")
+    query = {"date_from": "2026-12-31", "date_to": "2026-01-01"}
+    response = client.get(reverse("transfers:out_history"), query)
+    assert response.context["form"].errors["date_to"]
+    assert response.context["page"].rows == []
+    export = client.get(reverse("transfers:out_history_export"), query)
+    assert export.status_code == 302

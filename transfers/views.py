@@ -141,6 +141,8 @@ def _history(request, *, section, current, selector, date_label, export_url):
     form = HistorySearchForm(request.GET or None)
     filters = _filters(form)
     qs = selector(request.org, filters)
+    if form.is_bound and not form.is_valid():
+        qs = qs.none()  # a search that cannot be understood finds nothing, not everything
     page = _page(request, qs, selectors.HISTORY_ORDERING)
     return render(
         request,
@@ -239,6 +241,10 @@ def history_export(request, direction: str):
     from transfers.exports import history_response
 
     form = HistorySearchForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, "查询条件有误，请修正后再导出。")
+        back = "transfers:out_history" if direction == "out" else "transfers:in_history"
+        return redirect(f"{reverse(back)}?{request.GET.urlencode()}")
     filters = _filters(form)
     selector = selectors.outgoing_history if direction == "out" else selectors.incoming_history
     qs = selector(request.org, filters).order_by(*selectors.HISTORY_ORDERING)
