@@ -490,3 +490,13 @@ def test_received_on_defaults_to_today_and_a_branch_target_is_preselected(client
     assert form.initial["received_on"] == timezone.localdate()
     assert form.initial["branch"] == org_of("ltx_zb1").pk
     assert set(form.fields["branch"].queryset) == {org_of("ltx_zb1"), org_of("ltx_zb2")}
+
+
+@pytest.mark.parametrize("action", ["approve", "reject", "change", "receive", "conclude"])
+def test_an_action_page_is_not_offered_out_of_turn(client_as, action):
+    transfer = stage("launched")  # waiting at 广西某大学党委 (gxu)
+    response = client_as("gx").get(url(action, transfer))
+    assert response.status_code == 302
+    assert response.url == url("detail", transfer)
+    follow = client_as("gx").get(response.url)
+    assert "该转接当前不能由本党组织办理" in text(follow)

@@ -353,6 +353,7 @@ def _action(
     request,
     pk: int,
     *,
+    action: str,
     form_class,
     title: str,
     perform,
@@ -361,8 +362,15 @@ def _action(
     form_kwargs=None,
     extra=None,
 ):
-    """The one shape of every action view: GET shows the form, POST performs and redirects."""
+    """The one shape of every action view: GET shows the form, POST performs and redirects.
+
+    The form is offered only to the organisation that may take ``action`` now; a POST from
+    anyone else reaches the service, which refuses it and says why.
+    """
     transfer = selectors.visible_transfer(request.org, pk)
+    if request.method != "POST" and not allowed_actions(transfer, request.org)[action]:
+        messages.error(request, f"该转接当前不能由本党组织办理“{title}”。")
+        return redirect("transfers:detail", pk=transfer.pk)
     kwargs = (form_kwargs or (lambda t: {}))(transfer)
     if request.method == "POST":
         form = form_class(request.POST, **kwargs)
@@ -400,6 +408,7 @@ def approve(request, pk: int):
     return _action(
         request,
         pk,
+        action="approve",
         form_class=ApproveForm,
         title="同意",
         done="已同意。",
@@ -419,6 +428,7 @@ def reject(request, pk: int):
     return _action(
         request,
         pk,
+        action="reject",
         form_class=ReasonForm,
         title="不同意",
         done="已不同意，该转接已逐级退回至发起党组织。",
@@ -438,6 +448,7 @@ def change(request, pk: int):
     return _action(
         request,
         pk,
+        action="change",
         form_class=ChangeForm,
         title="更改",
         done="已更改目的地党组织并重新生成转接路径。",
@@ -501,6 +512,9 @@ def change_preview(request, pk: int):
 def receive(request, pk: int):
     """接收: 转入本组织时间, 转入支部, 转入办理人员联系电话, 备注, and the two confirmations."""
     transfer = selectors.visible_transfer(request.org, pk)
+    if request.method != "POST" and not allowed_actions(transfer, request.org)["receive"]:
+        messages.error(request, "该转接当前不能由本党组织办理“接收”。")
+        return redirect("transfers:detail", pk=transfer.pk)
     if request.method == "POST":
         form = _receive_form(request, transfer, request.POST)
         if form.is_valid():
@@ -544,6 +558,7 @@ def conclude(request, pk: int):
     return _action(
         request,
         pk,
+        action="conclude",
         form_class=ConfirmForm,
         title="办结",
         done="已办结，该党员组织关系已转出到系统外。",
@@ -557,7 +572,7 @@ def conclude(request, pk: int):
     )
 
 
-def _confirmed_action(request, pk, *, title, question, done, unconfirmed, call):
+def _confirmed_action(request, pk, *, action, title, question, done, unconfirmed, call):
     """An action whose only input is the answer 确定 to ``question``."""
 
     def perform(transfer, form):
@@ -568,6 +583,7 @@ def _confirmed_action(request, pk, *, title, question, done, unconfirmed, call):
     return _action(
         request,
         pk,
+        action=action,
         form_class=ConfirmForm,
         title=title,
         done=done,
@@ -582,6 +598,7 @@ def revoke(request, pk: int):
     return _confirmed_action(
         request,
         pk,
+        action="revoke",
         title="撤销",
         question="你确定要撤销该组织关系转接吗？撤销后不可恢复！",
         done="已撤销该组织关系转接。",
@@ -596,6 +613,7 @@ def report(request, pk: int):
     return _confirmed_action(
         request,
         pk,
+        action="report",
         title="报到",
         question="是否确认该党员已到本党组织报到？",
         done="已办理报到，组织关系转接完成。",
@@ -610,6 +628,7 @@ def send_back(request, pk: int):
     return _action(
         request,
         pk,
+        action="send_back",
         form_class=ReasonForm,
         title="退回",
         done="已退回，该党员已回到原党支部，转接已退回至发起党组织。",
@@ -1055,6 +1074,7 @@ def record_receipt(request, pk: int):
     return _action(
         request,
         pk,
+        action="receipt",
         form_class=ReceiptForm,
         title="登记回执",
         done="已登记纸质回执。",
