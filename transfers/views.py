@@ -378,9 +378,10 @@ def _action(
             try:
                 perform(transfer, form)
             except TransferError as error:
-                _apply_error(form, error)
-                if form.non_field_errors() and not error.field:
-                    messages.error(request, error.message)
+                if error.field in form.fields or error.field == "target":
+                    _apply_error(form, error)  # next to the field it concerns
+                else:
+                    messages.error(request, error.message)  # once, at the top of the page
             else:
                 messages.success(request, f"{done}{_where_now(transfer)}")
                 return redirect("transfers:detail", pk=transfer.pk)
