@@ -46,8 +46,10 @@ class Authority(models.IntegerChoices):
 class Organisation(MP_Node):
     """A party organisation: a committee (党委), a general branch (党总支) or a branch (党支部)."""
 
-    # Overrides MP_Node.path to get byte-wise comparison on PostgreSQL (see PathField).
-    path = PathField(max_length=255, unique=True)
+    # Overrides MP_Node.path to get byte-wise comparison on PostgreSQL (see PathField). Unique
+    # through a constraint rather than unique=True, which would add Django's second,
+    # varchar_pattern_ops index: in the C collation the one btree already serves LIKE 'p%'.
+    path = PathField(max_length=255)
 
     name = models.CharField("党组织名称", max_length=200)
     short_name = models.CharField("简称", max_length=100, blank=True)
@@ -67,6 +69,7 @@ class Organisation(MP_Node):
         verbose_name_plural = "党组织"
         permissions = [(ACT_FOR_ORGANISATION, "以该党组织身份办理业务")]
         indexes = [models.Index(fields=["name"], name="orgs_org_name_idx")]
+        constraints = [models.UniqueConstraint(fields=["path"], name="orgs_unique_path")]
 
     def __str__(self) -> str:
         return self.name

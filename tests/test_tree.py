@@ -199,3 +199,13 @@ def test_path_columns_compare_in_c_collation_on_postgresql(db):
         )
         collations = dict(cursor.fetchall())
     assert collations == {"orgs_organisation": "C", "members_member": "C"}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'orgs_organisation' "
+            "AND indexdef LIKE '%%(path%%'"
+        )
+        path_indexes = [row[0] for row in cursor.fetchall()]
+    # One unique btree serves both LIKE 'p%' and ORDER BY path in the C collation.
+    assert len(path_indexes) == 1, path_indexes
+    assert "UNIQUE" in path_indexes[0]
+    assert "pattern_ops" not in path_indexes[0]
