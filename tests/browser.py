@@ -142,3 +142,8 @@ def reject(page, reason: str) -> None:
     dialog.locator("textarea[name=reason]").fill(reason)
     with page.expect_navigation():
         dialog.locator("button[type=submit]").click()
+
+
+def success_message(page) -> str:
+    """The sentence the page shows after an action succeeded."""
+    return page.locator(".messages .message-success").inner_text()

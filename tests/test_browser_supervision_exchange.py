@@ -22,6 +22,7 @@ from tests.browser import (
     pick_target,
     row_of,
     screenshot,
+    success_message,
     switch_user,
     tab,
 )
@@ -36,10 +37,6 @@ WXY_STUDENTS = "广西某大学文学院学生党支部"
 XINZHU_ZB1 = "新竹街道机关第一党支部"
 GXU = "中共广西某大学委员会"
 FULL_ID = re.compile(r"\d{17}[\dX]")
-
-
-def success_message(page) -> str:
-    return page.locator(".messages .message-success").inner_text()
 
 
 def receive(page, branch: str, phone: str = "0771-5501234") -> None:

@@ -24,6 +24,7 @@ from tests.browser import (
     reject,
     row_of,
     screenshot,
+    success_message,
     switch_user,
     tab,
 )
@@ -48,10 +49,6 @@ def transfer_of(member_pk: int) -> Transfer:
 
 def path_names(page, selector: str = "ol.path") -> list[str]:
     return [t.strip() for t in page.locator(f"{selector} .path-org").all_inner_texts()]
-
-
-def success_message(page) -> str:
-    return page.locator(".messages .message-success").inner_text()
 
 
 def launch_county_to_ltx(page, live_server) -> tuple[int, str]:
