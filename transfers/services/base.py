@@ -21,7 +21,6 @@ from transfers.models import (
     StepState,
     Transfer,
     TransferEvent,
-    TransferState,
     TransferStep,
     TransferType,
 )
@@ -166,18 +165,6 @@ def record(
         state_after=transfer.state,
         data=data or {},
     )
-
-
-def _pending_step(transfer: Transfer, actor: Actor, *roles: StepRole) -> TransferStep:
-    """The step it is ``actor.org``'s turn to act on, or a TransferError saying why not."""
-    if transfer.state != TransferState.IN_PROGRESS:
-        raise StaleTransfer(f"该转接当前状态为“{transfer.get_state_display()}”，不能办理此操作。")
-    step = transfer.steps.filter(state=StepState.PENDING).select_related("org").first()
-    if step is None or step.org_id != actor.org.pk:
-        raise StaleTransfer("当前不是本党组织的办理环节，该转接可能已由其他党组织办理。")
-    if roles and step.role not in roles:
-        raise TransferError(f"本节点的职责是“{step.get_role_display()}”，不能办理此操作。")
-    return step
 
 
 def _activate(step: TransferStep, now: dt.datetime) -> None:

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 
 from members.idcard import normalize_id_number
 from members.models import Member, MemberState
-from transfers import exchange
+from transfers import exchange, rules
 from transfers.errors import TransferError
 from transfers.models import (
     EventAction,
@@ -12,6 +12,7 @@ from transfers.models import (
     Transfer,
     TransferState,
 )
+from transfers.rules import Action
 from transfers.services.base import (
     Actor,
     _check_version,
@@ -32,16 +33,7 @@ def revoke(*, actor: Actor, transfer: Transfer, expected_version: int | None = N
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        _require(transfer.initiator_id == actor.org.pk, "只有发起党组织可以撤销该转接。")
-        if transfer.state == TransferState.RECEIVED:
-            raise TransferError(
-                "该党员已被接收，不能撤销；如需退回，请由接收党委在“未报到”中办理退回。"
-            )
-        _require(
-            transfer.state
-            in (TransferState.DRAFT, TransferState.IN_PROGRESS, TransferState.RETURNED),
-            f"该转接已{transfer.get_state_display()}，不能撤销。",
-        )
+        rules.require(transfer, actor.org, Action.REVOKE)
         before = transfer.state
         now = _now()
         transfer.steps.filter(state__in=[StepState.PENDING, StepState.WAITING]).update(
@@ -65,14 +57,7 @@ def report(*, actor: Actor, transfer: Transfer, expected_version: int | None = N
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        _require(
-            transfer.state == TransferState.RECEIVED,
-            f"该转接当前状态为“{transfer.get_state_display()}”，不能办理报到。",
-        )
-        _require(
-            transfer.dest_path.startswith(actor.org.path),
-            "只有转入支部或其上级党委可以办理报到。",
-        )
+        rules.require(transfer, actor.org, Action.REPORT)
         now = _now()
         Member.objects.filter(pk=transfer.member_id).update(
             state=MemberState.NORMAL, updated_at=now
@@ -94,12 +79,7 @@ def send_back(
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        _require(actor.org.is_committee, "党支部只能办理报到，退回须由党委办理。")
-        _require(
-            transfer.state == TransferState.RECEIVED,
-            f"该转接当前状态为“{transfer.get_state_display()}”，不能退回。",
-        )
-        _require(transfer.dest_path.startswith(actor.org.path), "只有接收方党委可以退回该党员。")
+        rules.require(transfer, actor.org, Action.SEND_BACK)
         now = _now()
         member = Member.objects.select_for_update().get(pk=transfer.member_id)
         if transfer.source_branch_id:

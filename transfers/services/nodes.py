@@ -10,11 +10,10 @@ from members.idcard import birth_date_of
 from members.models import Member, MemberState
 from orgs.models import Level, Organisation
 from orgs.tree import nearest_committee
-from transfers import exchange
+from transfers import exchange, rules
 from transfers.errors import TransferError
 from transfers.models import (
     EventAction,
-    StepRole,
     StepState,
     Transfer,
     TransferEvent,
@@ -23,6 +22,7 @@ from transfers.models import (
     TransferType,
 )
 from transfers.paths import check_target
+from transfers.rules import Action
 from transfers.services.base import (
     CONFIRM_CHECKED,
     CONFIRM_REPORTED,
@@ -35,7 +35,6 @@ from transfers.services.base import (
     _issue_letter,
     _next_step,
     _now,
-    _pending_step,
     _require,
     _save,
     _text,
@@ -61,7 +60,7 @@ def approve(
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        step = _pending_step(transfer, actor, StepRole.APPROVE)
+        step = rules.require(transfer, actor.org, Action.APPROVE)
         _require(confirmed, f"请勾选“{CONFIRM_CHECKED}”。", "confirmed")
         now = _now()
         _act(step, actor, StepState.APPROVED, now, opinion)
@@ -79,7 +78,7 @@ def reject(
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        step = _pending_step(transfer, actor)
+        step = rules.require(transfer, actor.org, Action.REJECT)
         now = _now()
         _act(step, actor, StepState.REJECTED, now, reason)
         record(transfer, actor, EventAction.REJECT, transfer.state, step=step, opinion=reason)
@@ -146,7 +145,7 @@ def change_target(
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        step = _pending_step(transfer, actor)
+        step = rules.require(transfer, actor.org, Action.CHANGE)
         new_type = transfer_type or transfer.type
         target, target_name, out_of_system = _destination(
             new_type, target, target_name, out_of_system
@@ -221,7 +220,7 @@ def receive(
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        step = _pending_step(transfer, actor, StepRole.RECEIVE)
+        step = rules.require(transfer, actor.org, Action.RECEIVE)
         today = timezone.localdate()
         _require(received_on is not None, "请填写转入本组织时间。", "received_on")
         _require(received_on <= today, "转入本组织时间不能晚于今天。", "received_on")
@@ -324,7 +323,7 @@ def conclude(
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        step = _pending_step(transfer, actor, StepRole.CONCLUDE)
+        step = rules.require(transfer, actor.org, Action.CONCLUDE)
         _require(confirmed, "请确认在本党组织办结该组织关系转接。", "confirmed")
         now = _now()
         _act(step, actor, StepState.CONCLUDED, now)

@@ -8,6 +8,7 @@ from django.db.models import Max
 
 from members.models import Member, MemberState
 from orgs.models import Organisation
+from transfers import rules
 from transfers.errors import TransferError
 from transfers.models import (
     EventAction,
@@ -18,6 +19,7 @@ from transfers.models import (
     TransferType,
 )
 from transfers.paths import can_initiate, check_target
+from transfers.rules import Action
 from transfers.services.base import (
     CONFIRM_LAUNCH,
     Actor,
@@ -148,13 +150,7 @@ def launch(
             Member.objects.select_for_update().filter(pk=member_id).first()
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        _require(
-            transfer.state == TransferState.DRAFT,
-            "该转接已发起，不能重复发起。"
-            if transfer.state != TransferState.REVOKED
-            else "该申请已撤销，不能发起。",
-        )
-        _require(transfer.initiator_id == actor.org.pk, "只有发起党组织可以确认发起。")
+        rules.require(transfer, actor.org, Action.LAUNCH)
         if transfer.type != TransferType.INBOUND:
             _require(confirmed, f"请勾选“{CONFIRM_LAUNCH}”。", "confirmed")
             member = Member.objects.select_for_update().get(pk=transfer.member_id)
@@ -215,8 +211,7 @@ def relaunch(
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        _require(transfer.state == TransferState.RETURNED, "只有被退回的转接可以重新发起。")
-        _require(transfer.initiator_id == actor.org.pk, "只有发起党组织可以重新发起。")
+        rules.require(transfer, actor.org, Action.RELAUNCH)
         if transfer.type != TransferType.INBOUND:
             _require(confirmed, f"请勾选“{CONFIRM_LAUNCH}”。", "confirmed")
         if transfer_type is not None:

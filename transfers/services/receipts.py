@@ -5,11 +5,12 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from transfers import rules
 from transfers.models import (
     EventAction,
     Transfer,
-    TransferState,
 )
+from transfers.rules import Action
 from transfers.services.base import (
     Actor,
     _check_version,
@@ -45,14 +46,7 @@ def record_paper_receipt(
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        _require(
-            transfer.state == TransferState.CONCLUDED and transfer.out_of_system,
-            "只有已办结、转出到系统外的转接需要登记纸质回执。",
-        )
-        _require(
-            actor.org.pk in (transfer.receiver_id, transfer.initiator_id),
-            "回执由办结党组织或发起党组织登记。",
-        )
+        rules.require(transfer, actor.org, Action.RECEIPT)
         finished = timezone.localdate(transfer.finished_at)
         _require(received_on is not None, "请填写回执日期。", "received_on")
         _require(received_on <= timezone.localdate(), "回执日期不能晚于今天。", "received_on")
