@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "orgs",
     "members",
     "transfers",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -39,6 +40,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "orgs.middleware.ActingOrganisationMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     # Last, so that a lockout answers before any view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -156,3 +158,8 @@ EXCHANGE_SIGNING_KEY = env_str("EXCHANGE_SIGNING_KEY", "")
 EXCHANGE_TRUSTED_KEYS = dict(
     item.split("=", 1) for item in env_list("EXCHANGE_TRUSTED_KEYS", []) if "=" in item
 )
+
+# -- Security (issue 10): audit trail --------------------------------------------------------------
+# Audit rows are kept this many days; below 184 (网络安全法 §21) the system check audit.E001 stops
+# the deployment and purge_audit refuses to run.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 184)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
+from members.idcard import mask_id_number
 from tests.transfer_helpers import (
     actor_for,
     approve_all,
@@ -179,7 +180,8 @@ def test_the_overdue_list_exports_to_excel(client_as):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("序号", "姓名", "身份证号")
     assert rows[1][1] == transfer.member_name
-    assert rows[1][2] == transfer.id_number
+    # Exports carry the masked number only (PIPL: no full ID beyond need).
+    assert rows[1][2] == mask_id_number(transfer.id_number)
 
 
 @pytest.mark.parametrize("which", ["unreported", "receipts", "subordinates"])

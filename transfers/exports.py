@@ -15,8 +15,10 @@ from django.http import FileResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from members.idcard import mask_id_number
 from orgs.models import Organisation
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -41,7 +43,8 @@ def safe(value):
         return ""
     if isinstance(value, int | float | dt.date):
         return value
-    text = str(value)
+    # A control character stored before input was cleaned must not break the whole file.
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
@@ -100,7 +103,7 @@ def _history_row(t) -> list:
     return [
         t.member_name,
         t.gender_display,
-        t.id_number,
+        mask_id_number(t.id_number),
         t.get_type_display(),
         t.source_name,
         t.dest_branch.name if t.dest_branch_id else t.target_name,

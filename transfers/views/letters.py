@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 
+from audit import trail
+from audit.models import EventType
 from orgs.scoping import org_required
 from transfers import selectors
 
@@ -20,6 +22,12 @@ def letter(request, pk: int):
     current = transfer.letters.filter(is_current=True).select_related("issuer").first()
     if current is None:
         raise Http404
+    trail.record(
+        EventType.LETTER_VIEW,
+        object_type="transfers.letter",
+        object_id=current.pk,
+        detail=f"介绍信 {current.serial_number}",
+    )
     return render(
         request,
         "transfers/letter.html",
@@ -35,4 +43,10 @@ def letter_pdf(request, pk: int):
     current = transfer.letters.filter(is_current=True).select_related("issuer").first()
     if current is None:
         raise Http404
+    trail.record(
+        EventType.LETTER_PDF,
+        object_type="transfers.letter",
+        object_id=current.pk,
+        detail=f"介绍信 {current.serial_number}",
+    )
     return pdf_response(request, current)

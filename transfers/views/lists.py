@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from audit import trail
+from audit.models import EventType
 from orgs.scoping import org_required
 from transfers import selectors
 from transfers.forms import (
@@ -163,4 +165,9 @@ def history_export(request, direction: str):
     filters = _filters(form)
     selector = selectors.outgoing_history if direction == "out" else selectors.incoming_history
     qs = selector(request.org, filters).order_by(*selectors.HISTORY_ORDERING)
+    trail.record(
+        EventType.EXPORT,
+        object_type="transfers.transfer",
+        detail=f"导出{'转出' if direction == 'out' else '接收'}历史",
+    )
     return history_response(qs, direction=direction, org=request.org)

@@ -12,6 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from audit import trail
+from audit.models import EventType
+from members.idcard import mask_id_number
 from orgs.paging import paginate
 from orgs.scoping import org_required
 from transfers import supervision
@@ -190,12 +193,13 @@ def supervision_export(request, which: str):
     period, days = form.period(), form.overdue_days()
     title, headers = EXPORTS[which]
     now = timezone.now()
+    trail.record(EventType.EXPORT, object_type="transfers.supervision", detail=f"导出{title}")
     if which == "overdue":
         qs = supervision.overdue_steps(org, days).order_by(*supervision.OVERDUE_ORDERING)
         rows = (
             [
                 s.transfer.member_name,
-                s.transfer.id_number,
+                mask_id_number(s.transfer.id_number),
                 s.transfer.get_type_display(),
                 s.org.name,
                 s.get_role_display(),
@@ -209,7 +213,7 @@ def supervision_export(request, which: str):
         rows = (
             [
                 t.member_name,
-                t.id_number,
+                mask_id_number(t.id_number),
                 t.source_name,
                 t.dest_branch.name if t.dest_branch_id else "",
                 t.received_on,
@@ -222,7 +226,7 @@ def supervision_export(request, which: str):
         rows = (
             [
                 t.member_name,
-                t.id_number,
+                mask_id_number(t.id_number),
                 t.source_name,
                 t.target_name,
                 t.receiver.name if t.receiver_id else "",
