@@ -27,6 +27,28 @@ NOT_IN_TREE_LABEL = (
 )
 
 
+class TickInput(forms.CheckboxInput):
+    """A confirmation box that counts as ticked only when the request carries exactly what a
+    ticked box sends ("on": the templates' boxes and hidden confirmations have no other value).
+    Django's own CheckboxInput takes any value but "false" as ticked, so "0", "off" and "no"
+    would confirm an action nobody confirmed."""
+
+    TICKED = "on"
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name) == self.TICKED
+
+
+class TickField(forms.BooleanField):
+    """A confirmation tick (勾选确认): the services refuse the action when it is not ticked."""
+
+    widget = TickInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
 class MonthField(forms.CharField):
     """A year-month such as 2026-11; the value is the first day of that month.
 
@@ -193,11 +215,11 @@ class MemberChoiceForm(forms.Form):
 
 
 class ConfirmLaunchForm(forms.Form):
-    confirmed = forms.BooleanField(label=CONFIRM_LAUNCH, required=False)
+    confirmed = TickField(label=CONFIRM_LAUNCH)
 
 
 class ApproveForm(VersionForm):
-    confirmed = forms.BooleanField(label=CONFIRM_CHECKED, required=False)
+    confirmed = TickField(label=CONFIRM_CHECKED)
     opinion = forms.CharField(
         label="审批意见", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -231,8 +253,8 @@ class ReceiveForm(VersionForm):
     remarks = forms.CharField(
         label="备注", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    confirmed_reported = forms.BooleanField(label=CONFIRM_REPORTED, required=False)
-    confirmed_checked = forms.BooleanField(label=CONFIRM_CHECKED, required=False)
+    confirmed_reported = TickField(label=CONFIRM_REPORTED)
+    confirmed_checked = TickField(label=CONFIRM_CHECKED)
 
     def __init__(self, *args, branches, **kwargs):
         super().__init__(*args, **kwargs)
@@ -260,7 +282,7 @@ class ReceiptForm(VersionForm):
 
 
 class ConfirmForm(VersionForm):
-    confirmed = forms.BooleanField(required=False)
+    confirmed = TickField()
 
 
 class HistorySearchForm(forms.Form):

@@ -212,8 +212,8 @@ def relaunch(
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
         rules.require(transfer, actor.org, Action.RELAUNCH)
-        if transfer.type != TransferType.INBOUND:
-            _require(confirmed, f"请勾选“{CONFIRM_LAUNCH}”。", "confirmed")
+        # A returned 跨省（系统）转入 is checked against the paper letter again, like any other.
+        _require(confirmed, f"请勾选“{CONFIRM_LAUNCH}”。", "confirmed")
         if transfer_type is not None:
             transfer.type = transfer_type
         if out_of_system is not None:

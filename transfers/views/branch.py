@@ -11,6 +11,7 @@ from orgs.paging import paginate
 from orgs.scoping import committee_required
 from transfers import services
 from transfers.errors import TransferError
+from transfers.forms import TickField
 from transfers.models import Transfer, TransferType
 
 
@@ -23,7 +24,7 @@ class BranchMoveForm(forms.Form):
         error_messages={"required": "请选择需要转接的党员。"},
     )
     to_branch = forms.ModelChoiceField(label="转入支部", queryset=None, empty_label="请选择")
-    confirmed = forms.BooleanField(label="确认将所选党员转入该支部", required=False)
+    confirmed = TickField(label="确认将所选党员转入该支部")
 
     def __init__(self, *args, branches, **kwargs):
         super().__init__(*args, **kwargs)
