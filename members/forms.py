@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from members.idcard import PHONE_RE, birth_date_of, normalize_id_number
 from members.models import Member, PartyStatus
+from members.text import CleanTextMixin
 
 
 class MemberSearchForm(forms.Form):
@@ -20,7 +21,7 @@ class MemberSearchForm(forms.Form):
         return self.cleaned_data["name"].strip()
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(CleanTextMixin, forms.ModelForm):
     """党员信息维护 · 修改. Moving a member to another branch is a transfer, not an edit."""
 
     dues_paid_through = forms.CharField(

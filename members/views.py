@@ -1,7 +1,12 @@
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from audit import trail
+from audit.models import EventType
+from members import idsearch
 from members.forms import MemberForm, MemberSearchForm
 from members.idcard import birth_date_of
 from members.models import Member, MemberState
@@ -12,7 +17,9 @@ from orgs.scoping import committee_required, get_in_subtree_or_404, org_required
 @org_required
 def member_list(request):
     """党员信息管理 → 党员信息维护: the members of the logged-in organisation's subtree."""
-    form = MemberSearchForm(request.GET or None)
+    if request.method == "POST":
+        return idsearch.redirect_without_id(request)
+    form = MemberSearchForm(idsearch.search_params(request) or None)
     members = Member.objects.in_scope_of(request.org).in_system().select_related("branch")
     if form.is_valid():
         if form.cleaned_data["name"]:
@@ -41,6 +48,28 @@ def member_detail(request, pk: int):
         request,
         "members/member_detail.html",
         {"member": member, "can_edit": member.state == MemberState.NORMAL},
+    )
+
+
+@require_POST
+@org_required
+def member_full_id(request, pk: int):
+    """【显示完整身份证号】 for a member of the organisation's subtree: audited."""
+    member = get_in_subtree_or_404(Member.objects.all(), request.org, "branch_path", pk=pk)
+    trail.record(
+        EventType.FULL_ID_VIEW,
+        object_type="members.member",
+        object_id=member.pk,
+        detail=f"查看{member.name}的完整身份证号",
+    )
+    return render(
+        request,
+        "full_id.html",
+        {
+            "name": member.name,
+            "number": member.id_number,
+            "back_url": reverse("members:detail", args=[member.pk]),
+        },
     )
 
 
@@ -91,7 +120,8 @@ def retrieve(request):
     from transfers.forms import RetrieveForm
 
     actor = services.Actor(user=request.user, org=request.org)
-    if request.method == "POST":
+    lookup = request.method == "POST" and request.POST.get("lookup") == "1"
+    if request.method == "POST" and not lookup:
         form = RetrieveForm(request.POST)
         if form.is_valid():
             try:
@@ -108,7 +138,8 @@ def retrieve(request):
         match = None
         status = 400
     else:
-        form = RetrieveForm(request.GET or None)
+        # The lookup is a POST (the 身份证号 never in a URL) that changes nothing.
+        form = RetrieveForm(request.POST if lookup else None)
         match = None
         if form.is_bound and form.is_valid():
             match = services.retrievable(actor=actor, id_number=form.cleaned_data["id_number"])
@@ -119,6 +150,6 @@ def retrieve(request):
                 )
         status = 200
     template = (
-        "members/_retrieve_result.html" if request.GET.get("partial") else "members/retrieve.html"
+        "members/_retrieve_result.html" if request.POST.get("partial") else "members/retrieve.html"
     )
     return render(request, template, {"form": form, "match": match}, status=status)

@@ -1,3 +1,5 @@
+from django.utils.cache import add_never_cache_headers
+
 from orgs.roles import organisations_of
 
 SESSION_KEY = "acting_org_id"
@@ -32,3 +34,17 @@ class ActingOrganisationMiddleware:
     def __call__(self, request):
         request.org = acting_organisation(request)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages for a logged-in user are never kept by the browser or a proxy (Cache-Control:
+    no-store): they carry personal data, and the back button after 退出 must not show them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

@@ -12,6 +12,7 @@ import pytest
 from tests.transfer_helpers import actor_for, launch, org_of, reject_at_pending
 from tests.transfer_view_helpers import (
     application_data,
+    conclude_data,
     inbound,
     national,
     receive_data,
@@ -105,7 +106,7 @@ CONFIRMATIONS = {
         national,
         "gxu",
         lambda t: url("conclude", t),
-        lambda t: {"version": t.version},
+        lambda t: {k: v for k, v in conclude_data(t).items() if k != "confirmed"},
         "confirmed",
     ),
     "撤销（已办工作）": (

@@ -25,7 +25,10 @@ from transfers.errors import TransferError
 from transfers.models import EventAction, ExchangePackage, TransferState, TransferType
 
 
-def conclude_national(username="wxy", target_name="中共长沙市岳麓区岳麓街道工作委员会"):
+def conclude_national(
+    username="wxy", target_name="中共长沙市岳麓区岳麓街道工作委员会", receiver=None
+):
+    """A 全国 transfer from 广西 concluded by 广西某大学党委, addressed to 湖南 by default."""
     transfer = draft_to(
         actor_for(org_of(username)),
         None,
@@ -35,7 +38,7 @@ def conclude_national(username="wxy", target_name="中共长沙市岳麓区岳�
     transfer = approve_all(launch(transfer))
     from tests.transfer_helpers import conclude
 
-    return conclude(transfer)
+    return conclude(transfer, receiver)
 
 
 def import_as(username, package, target_username):
@@ -74,10 +77,13 @@ class TestPublishAndImport:
 
     def test_it_is_found_by_id_number_and_letter_number_only(self):
         package = ExchangePackage.objects.get(source_transfer=conclude_national())
-        assert exchange.find(package.id_number, package.letter_serial) == package
-        assert exchange.find(package.id_number.lower(), f" {package.letter_serial} ") == package
-        assert exchange.find(package.id_number, "45-2026-99999") is None
-        assert exchange.find("11010519491231002X", package.letter_serial) is None
+        assert exchange.find(package.id_number, package.letter_serial, org=org_of("yl")) == package
+        assert (
+            exchange.find(package.id_number.lower(), f" {package.letter_serial} ", org=org_of("yl"))
+            == package
+        )
+        assert exchange.find(package.id_number, "45-2026-99999", org=org_of("yl")) is None
+        assert exchange.find("11010519491231002X", package.letter_serial, org=org_of("yl")) is None
 
     def test_importing_prefills_the_member_and_uses_the_package_once(self):
         package = ExchangePackage.objects.get(source_transfer=conclude_national())
@@ -87,7 +93,7 @@ class TestPublishAndImport:
         assert transfer.inbound_member["name"] == package.payload["member"]["name"]
         package.refresh_from_db()
         assert package.claimed_transfer == transfer
-        assert exchange.find(package.id_number, package.letter_serial) is None
+        assert exchange.find(package.id_number, package.letter_serial, org=org_of("yl")) is None
         with pytest.raises(TransferError, match="已被使用"):
             import_as("hn", package, "yl_jd_zb1")
 
@@ -105,13 +111,15 @@ class TestPublishAndImport:
         package = ExchangePackage.objects.get(source_transfer=conclude_national())
         transfer = launch(import_as("yl", package, "yl_jd_zb1"))
         services.revoke(actor=actor_for(org_of("yl")), transfer=transfer)
-        assert exchange.find(package.id_number, package.letter_serial) == package
+        assert exchange.find(package.id_number, package.letter_serial, org=org_of("yl")) == package
 
 
 @pytest.mark.django_db
 class TestFiles:
     def test_a_file_round_trips_into_another_deployment_that_trusts_the_key(self, settings):
-        package = ExchangePackage.objects.get(source_transfer=conclude_national())
+        hunan = org_of("hn")
+        receiver = exchange.Receiver("receiving-system", hunan.code, hunan.name)
+        package = ExchangePackage.objects.get(source_transfer=conclude_national(receiver=receiver))
         data = exchange.to_file(package)
         public = exchange.public_key_b64()
         # The receiving deployment: its own key and name, trusting the sender's public key.
@@ -120,10 +128,12 @@ class TestFiles:
         settings.EXCHANGE_SIGNING_KEY = seed
         settings.EXCHANGE_TRUSTED_KEYS = {package.origin_system: public}
         ExchangePackage.objects.filter(pk=package.pk).delete()  # it never was here
-        imported = exchange.from_file(data)
+        imported = exchange.from_file(data, org=org_of("yl"))
         assert imported.received_as_file
         assert imported.package_id == package.package_id
-        assert exchange.find(imported.id_number, imported.letter_serial) == imported
+        assert (
+            exchange.find(imported.id_number, imported.letter_serial, org=org_of("yl")) == imported
+        )
 
     def test_a_tampered_file_is_refused(self):
         package = ExchangePackage.objects.get(source_transfer=conclude_national())
@@ -131,7 +141,7 @@ class TestFiles:
         document["payload"]["member"]["name"] = "王篡改"
         ExchangePackage.objects.filter(pk=package.pk).delete()
         with pytest.raises(TransferError, match="签名校验失败"):
-            exchange.from_file(json.dumps(document, ensure_ascii=False).encode())
+            exchange.from_file(json.dumps(document, ensure_ascii=False).encode(), org=org_of("yl"))
         assert (
             not ExchangePackage.objects.exists()
             or not ExchangePackage.objects.filter(package_id=package.package_id).exists()
@@ -145,19 +155,19 @@ class TestFiles:
         settings.EXCHANGE_TRUSTED_KEYS = {}
         ExchangePackage.objects.filter(pk=package.pk).delete()
         with pytest.raises(TransferError, match="签名校验失败"):
-            exchange.from_file(data)
+            exchange.from_file(data, org=org_of("yl"))
 
     def test_a_replayed_file_is_refused(self):
         package = ExchangePackage.objects.get(source_transfer=conclude_national())
         with pytest.raises(TransferError, match="已导入过"):
-            exchange.from_file(exchange.to_file(package))
+            exchange.from_file(exchange.to_file(package), org=org_of("yl"))
 
     @pytest.mark.parametrize(
         "data", [b"", b"not json", b"{}", b'{"format": "zhuanjie-exchange/1"}', b"\xff\xfe"]
     )
     def test_garbage_is_refused_with_one_message(self, data):
         with pytest.raises(TransferError, match="文件格式不正确"):
-            exchange.from_file(data)
+            exchange.from_file(data, org=org_of("yl"))
 
 
 @pytest.mark.django_db
@@ -165,7 +175,7 @@ class TestPages:
     def test_the_exchange_page_finds_and_imports_the_package(self, client_as):
         package = ExchangePackage.objects.get(source_transfer=conclude_national())
         client = client_as("yl")
-        page = client.get(
+        page = client.post(
             reverse("transfers:inbound_exchange"),
             {"id_number": package.id_number, "letter_serial": package.letter_serial},
         )
@@ -190,7 +200,7 @@ class TestPages:
     def test_not_found_is_explained(self, client_as):
         html = (
             client_as("yl")
-            .get(
+            .post(
                 reverse("transfers:inbound_exchange"),
                 {"id_number": "11010519491231002X", "letter_serial": "x"},
             )

@@ -3,8 +3,10 @@ import re
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent, EventType
 from members.models import Member
 from orgs.tree import subtree
+from tests.transfer_view_helpers import searched
 
 pytestmark = pytest.mark.django_db
 
@@ -18,16 +20,19 @@ def listed_ids(response) -> set[int]:
 def all_rows(client, **params):
     """Every member id the list shows, following the 下一页 links."""
     seen: list[int] = []
-    url = reverse("members:list")
-    query = dict(params)
+    response = searched(client, reverse("members:list"), params)
+    first = response.wsgi_request.get_full_path()
     while True:
-        response = client.get(url, query)
         assert response.status_code == 200
         seen += [m.pk for m in response.context["page"].rows]
         cursor = response.context["page"].next_cursor
         if not cursor:
             return seen
-        query = {**params, "after": cursor}
+        response = (
+            client.get(first, {"after": cursor})
+            if "?" not in first
+            else client.get(f"{first}&after={cursor}")
+        )
 
 
 def test_wxy_sees_only_its_own_members_with_masked_id_numbers(client_as, org):
@@ -77,12 +82,27 @@ def test_search_cannot_reach_outside_the_subtree(client_as, org):
     assert all_rows(client_as("wxy"), id_number=outsider.id_number) == []
 
 
-def test_member_detail_shows_the_full_id_number_in_scope(client_as, org):
+def test_member_detail_shows_the_id_number_masked_with_an_audited_show(client_as, org):
     member = Member.objects.in_scope_of(org("wxy_zb1")).first()
     for username in ["wxy_zb1", "wxy", "gxu", "gx"]:
-        response = client_as(username).get(reverse("members:detail", args=[member.pk]))
+        client = client_as(username)
+        response = client.get(reverse("members:detail", args=[member.pk]))
         assert response.status_code == 200, username
-        assert member.id_number in response.content.decode()
+        html = response.content.decode()
+        assert member.id_number not in html
+        assert member.masked_id_number in html
+        assert "显示完整身份证号" in html
+        shown = client.post(reverse("members:full_id", args=[member.pk]))
+        assert member.id_number in shown.content.decode()
+        assert AuditEvent.objects.filter(
+            event_type=EventType.FULL_ID_VIEW, username=username, object_id=str(member.pk)
+        ).exists()
+
+
+def test_the_full_id_number_of_a_member_outside_the_subtree_is_404(client_as, org):
+    member = Member.objects.in_scope_of(org("wxy_zb1")).first()
+    assert client_as("ltx").post(reverse("members:full_id", args=[member.pk])).status_code == 404
+    assert client_as("wxy").get(reverse("members:full_id", args=[member.pk])).status_code == 405
 
 
 @pytest.mark.parametrize("username", ["ltx", "wxy_zb2", "qx", "hn", "wxy_zzb1"])

@@ -16,6 +16,7 @@ from tests.transfer_helpers import (
     launch,
     letter,
     receive,
+    receiver_for,
     reject_at_pending,
     report,
 )
@@ -198,7 +199,12 @@ def finished(actor, org):
         target_name="省外某党委",
         member=members[1],
     )
-    national = services.conclude(actor=actor("gxu"), transfer=launch(national), confirmed=True)
+    national = services.conclude(
+        actor=actor("gxu"),
+        transfer=launch(national),
+        confirmed=True,
+        receiver=receiver_for(actor("gxu").org),
+    )
     return fresh(county), fresh(national)
 
 

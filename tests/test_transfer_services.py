@@ -27,6 +27,7 @@ from tests.transfer_helpers import (
     outside_id_number,
     pending,
     receive,
+    receiver_for,
     reject_at_pending,
     report,
     route,
@@ -703,7 +704,12 @@ def test_an_approving_node_cannot_receive(county, actor, org):
 
 
 def test_concluding_takes_the_member_out_of_the_system(national, actor):
-    transfer = services.conclude(actor=actor("gxu"), transfer=national, confirmed=True)
+    transfer = services.conclude(
+        actor=actor("gxu"),
+        transfer=national,
+        confirmed=True,
+        receiver=receiver_for(actor("gxu").org),
+    )
 
     assert transfer.state == S.CONCLUDED
     assert transfer.finished_at is not None
@@ -721,6 +727,18 @@ def test_concluding_needs_the_confirmation(national, actor):
         actor=actor("gxu"),
         transfer=national,
         confirmed=False,
+    )
+    assert fresh(national).state == S.IN_PROGRESS
+
+
+def test_concluding_needs_the_receiving_side(national, actor):
+    refused(
+        services.conclude,
+        "请选择接收方",
+        "receiver",
+        actor=actor("gxu"),
+        transfer=national,
+        confirmed=True,
     )
     assert fresh(national).state == S.IN_PROGRESS
 
@@ -1243,14 +1261,14 @@ def test_an_inbound_relaunch_is_refused_when_the_person_is_active_again(sent_bac
         "id_number",
         actor=actor("yl"),
         transfer=sent_back_inbound,
-        confirmed=False,
+        confirmed=True,
     )
 
 
 def test_an_inbound_receipt_is_refused_when_the_person_became_active_meanwhile(
     sent_back_inbound, actor, org
 ):
-    inbound = services.relaunch(actor=actor("yl"), transfer=sent_back_inbound, confirmed=False)
+    inbound = services.relaunch(actor=actor("yl"), transfer=sent_back_inbound, confirmed=True)
     services.retrieve(actor=actor("wxy"), id_number=inbound.id_number)
 
     refused(receive, "已在本系统中", transfer=inbound, branch=org("yl_jd_zb1"))

@@ -37,7 +37,7 @@ from members.idcard import birth_date_of, check_character
 from members.models import Gender, Member, MemberState, PartyStatus
 from orgs.models import COMMITTEE_LEVELS, LEVEL_RANK, Authority, Level, Organisation
 from orgs.models import OrganisationUserObjectPermission as Role
-from transfers import services
+from transfers import exchange, services
 from transfers.errors import TransferError
 from transfers.models import (
     UNFINISHED_STATES,
@@ -610,7 +610,11 @@ class TransferMachine(RuleBasedStateMachine):
             ok,
             f"{transfer} by {actor.org.short_name}",
             lambda: services.conclude(
-                actor=actor, transfer=transfer, confirmed=confirmed, expected_version=stale
+                actor=actor,
+                transfer=transfer,
+                confirmed=confirmed,
+                receiver=exchange.Receiver("another-system", "X0001", "外省某党委"),
+                expected_version=stale,
             ),
             transfer,
         )

@@ -16,6 +16,7 @@ from tests.transfer_helpers import fresh, org_of
 from tests.transfer_view_helpers import (
     STAGES,
     application_data,
+    conclude_data,
     inbound,
     listed,
     national,
@@ -96,7 +97,7 @@ ACTIONS = {
     "conclude": (
         national,
         "gxu",
-        lambda t: {"version": t.version, "confirmed": "on"},
+        conclude_data,
         "已办结，该党员组织关系已转出到系统外。转接当前状态：已办结。",
         S.CONCLUDED,
         "detail",
@@ -382,7 +383,6 @@ def test_receive_by_the_university_when_it_is_not_its_turn_is_refused(client_as)
     [
         ("relaunch", "gxu", "returned", "只有被退回至本党组织的转接可以修改后重新发起。"),
         ("relaunch", "wxy", "launched", "只有被退回至本党组织的转接可以修改后重新发起。"),
-        ("launch", "gxu", "draft", "只有发起党组织可以确认发起。"),
         ("launch", "wxy", "launched", "该转接已发起，不能重复发起。"),
     ],
 )
@@ -398,6 +398,17 @@ def test_relaunch_and_launch_out_of_turn_redirect_with_the_reason(
     assert errors == [message]
     assert message in text(response)
     assert snapshot(transfer) == before
+
+
+def test_another_organisations_draft_does_not_exist_for_it(client_as):
+    """Drafts are visible only to their initiator (not the route, the branch or superiors)."""
+    transfer = stage("draft")
+    for who in ["gxu", "ltx", "wxy_zb1", "gx"]:
+        client = client_as(who)
+        assert client.get(url("detail", transfer)).status_code == 404, who
+        # 404, or 403 for a branch, which may not launch anything at all.
+        assert client.post(url("launch", transfer), {"confirmed": "on"}).status_code in (403, 404)
+    assert client_as("wxy").get(url("detail", transfer)).status_code == 200
 
 
 def test_the_province_sees_a_transfer_in_its_subtree_but_may_not_act(client_as):

@@ -12,6 +12,7 @@ from tests.transfer_view_helpers import (
     XSS,
     XSS_ESCAPED,
     application_data,
+    conclude_data,
     inbound_data,
     national,
     receive_data,
@@ -81,7 +82,7 @@ def test_receive_without_either_box_is_refused(client_as, box, label, value):
 def test_conclude_without_confirming_is_refused(client_as, value):
     transfer = national()
     before = snapshot(transfer)
-    data = ticked({"version": transfer.version}, "confirmed", value)
+    data = ticked(conclude_data(transfer), "confirmed", value)
     response = client_as("gxu").post(url("conclude", transfer), data)
     assert_refused(
         response, transfer, before, "请确认在本党组织办结该组织关系转接。", field="confirmed"

@@ -17,6 +17,7 @@ from tests.transfer_helpers import approve_all, conclude, fresh, org_of
 from tests.transfer_view_helpers import (
     listed,
     national,
+    searched,
     stage,
     text,
     url,
@@ -116,12 +117,13 @@ def three(client_as):
 
 
 def exported_names(client, page: str, **params) -> list[str]:
-    sheet = workbook(client.get(url(f"{page}_export"), params))
+    export_url = searched(client, url(page), params).context["export_url"]
+    sheet = workbook(client.get(export_url))
     return sorted(row[1] for row in rows_of(sheet))
 
 
 def listed_names(client, page: str, **params) -> list[str]:
-    response = client.get(url(page), params)
+    response = searched(client, url(page), params)
     assert response.status_code == 200
     return sorted(Transfer.objects.get(pk=pk).member_name for pk in listed(response))
 
@@ -287,7 +289,7 @@ def test_the_unreported_list_searches_by_exact_name_and_id_number(client_as):
     assert listed(client.get(url("in_unreported"))) == {ta.pk, tb.pk}
     assert listed(client.get(url("in_unreported"), {"name": "测试乙"})) == {tb.pk}
     assert listed(client.get(url("in_unreported"), {"name": "测试"})) == set()
-    by_id = client.get(url("in_unreported"), {"id_number": ta.id_number.lower()})
+    by_id = searched(client, url("in_unreported"), {"id_number": ta.id_number.lower()})
     assert listed(by_id) == {ta.pk}
     assert listed(client_as("xwcb").get(url("in_unreported"), {"name": "测试乙"})) == set()
 

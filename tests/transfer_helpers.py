@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from members.idcard import check_character
 from members.models import Gender, Member, MemberState, PartyStatus
 from orgs.models import Organisation
-from transfers import services
+from transfers import exchange, services
 from transfers.models import StepRole, StepState, Transfer, TransferStep, TransferType, replay
 from transfers.services import Actor, InboundMember, LetterInput
 
@@ -123,9 +124,21 @@ def reject_at_pending(transfer: Transfer, reason: str = "材料不全") -> Trans
     return services.reject(actor=actor_for(pending(transfer).org), transfer=transfer, reason=reason)
 
 
-def conclude(transfer: Transfer) -> Transfer:
+def receiver_for(concluder: Organisation, code: str | None = None) -> exchange.Receiver:
+    """Where a package goes at 办结: the province ``code`` (default: the other demo province)."""
+    province = (
+        Organisation.objects.get(code=code) if code else exchange.receivers_here(concluder).first()
+    )
+    return exchange.Receiver(settings.EXCHANGE_SYSTEM_ID, province.code, province.name)
+
+
+def conclude(transfer: Transfer, receiver: exchange.Receiver | None = None) -> Transfer:
+    concluder = pending(transfer).org
     return services.conclude(
-        actor=actor_for(pending(transfer).org), transfer=transfer, confirmed=True
+        actor=actor_for(concluder),
+        transfer=transfer,
+        confirmed=True,
+        receiver=receiver or receiver_for(concluder),
     )
 
 

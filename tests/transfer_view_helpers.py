@@ -7,6 +7,7 @@ walks it through the services to the named stage. ``snapshot`` is what "nothing 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -122,6 +123,12 @@ def receive_data(transfer: Transfer, **changes) -> dict:
     }
 
 
+def conclude_data(transfer: Transfer, **changes) -> dict:
+    """办结 (ticked) with the package addressed to 湖南, the other demo province."""
+    receiver = f"{settings.EXCHANGE_SYSTEM_ID}|{org_of('hn').code}"
+    return {"version": fresh(transfer).version, "confirmed": "on", "receiver": receiver, **changes}
+
+
 def application_data(**changes) -> dict:
     """A complete 转接详细信息 form: 县内直接转接 to 离退休第一党支部, chosen with the 放大镜."""
     return {
@@ -156,6 +163,17 @@ def inbound_data(**changes) -> dict:
         "letter_remarks": "",
         **changes,
     }
+
+
+def searched(client, address: str, params: dict):
+    """A list searched the way its form does: by POST, then the redirect, whose URL carries a
+    token instead of the 身份证号. Returns the final GET response."""
+    if not params.get("id_number"):
+        return client.get(address, params)
+    posted = client.post(address, params)
+    assert posted.status_code == 302
+    assert params["id_number"].upper() not in posted.url.upper()
+    return client.get(posted.url)
 
 
 def text(response) -> str:

@@ -1,10 +1,13 @@
 """业务交换区: packages published when a 全国 transfer leaves the system, imported once on the
 receiving side (跨省（系统）转入 · 通过业务交换区转入).
 
-Every package is signed with the publishing deployment's Ed25519 key. Inside one deployment
-the package is simply found by 身份证号 and 介绍信编号; between deployments that are not
-connected it travels as a file, and the receiving deployment accepts it only if the signature
-verifies with a key it trusts and the package has not been imported before.
+Every package is signed with the publishing deployment's Ed25519 key and names its receiver, chosen
+at 办结: a deployment (EXCHANGE_SYSTEM_ID) and the code of an organisation there, normally a
+province committee. Only committees in that organisation's subtree, in that deployment, can find,
+open or import the package (anyone else gets "not found"). Between deployments that are not
+connected the package travels as a file; the receiving deployment accepts it only if the
+signature verifies with a key it trusts, the package is addressed to it and to the uploading
+committee's side, every field has the expected type, and it has not been imported before.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import binascii
 import datetime as dt
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -22,14 +26,52 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from members.idcard import normalize_id_number
+from members.models import Gender, PartyStatus
+from orgs.models import Level, Organisation
 from transfers.errors import TransferError
 from transfers.models import ExchangePackage, Transfer
 
 FILE_FORMAT = "zhuanjie-exchange/1"
 MAX_FILE_BYTES = 256 * 1024
+# A package is a flat document: payload → member/letter/receiver → values (depth 3).
+MAX_NESTING = 8
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """Where a package goes: a deployment and an organisation of it (by code)."""
+
+    system: str
+    code: str
+    name: str
+
+
+def receivers_here(concluder: Organisation) -> QuerySet[Organisation]:
+    """The province committees of this deployment a package can be addressed to: every one
+    but the concluder's own (a member leaving the system goes to another province or system)."""
+    return (
+        Organisation.objects.filter(level=Level.PROVINCE)
+        .exclude(path=concluder.path[: Organisation.steplen])
+        .order_by("path")
+    )
+
+
+def _ancestor_paths(org: Organisation) -> list[str]:
+    step = Organisation.steplen
+    return [org.path[: i * step] for i in range(1, len(org.path) // step + 1)]
+
+
+def addressed_to(org: Organisation) -> QuerySet[ExchangePackage]:
+    """Packages addressed to ``org``'s side: this deployment, and an organisation that is
+    ``org`` or one of its ancestors (one indexed query on at most the tree's depth of paths)."""
+    codes = Organisation.objects.filter(path__in=_ancestor_paths(org)).values("code")
+    return ExchangePackage.objects.filter(
+        receiver_system=settings.EXCHANGE_SYSTEM_ID, receiver_code__in=codes
+    )
 
 
 def _private_key() -> Ed25519PrivateKey:
@@ -80,8 +122,9 @@ def verify(payload: dict[str, Any], signature: str, system: str) -> bool:
     return True
 
 
-def publish(transfer: Transfer, *, now: dt.datetime) -> ExchangePackage:
-    """Called by 办结 of a transfer leaving the system: member data and letter, signed."""
+def publish(transfer: Transfer, *, now: dt.datetime, receiver: Receiver) -> ExchangePackage:
+    """Called by 办结 of a transfer leaving the system: member data, letter and the receiving
+    side, signed."""
     member = transfer.member
     letter = transfer.letters.get(is_current=True)
     package_id = uuid.uuid4()
@@ -90,6 +133,7 @@ def publish(transfer: Transfer, *, now: dt.datetime) -> ExchangePackage:
         "origin_system": settings.EXCHANGE_SYSTEM_ID,
         "published_at": now.isoformat(),
         "addressed_to": transfer.target_name,
+        "receiver": {"system": receiver.system, "code": receiver.code, "name": receiver.name},
         "member": {
             "name": member.name,
             "gender": member.gender,
@@ -125,19 +169,21 @@ def publish(transfer: Transfer, *, now: dt.datetime) -> ExchangePackage:
         payload=payload,
         signature=sign(payload),
         published_at=now,
+        receiver_system=receiver.system,
+        receiver_code=receiver.code,
+        receiver_name=receiver.name,
     )
 
 
-def find(id_number: str, letter_serial: str) -> ExchangePackage | None:
-    """The unclaimed package for this 身份证号 and 介绍信编号, if there is one."""
+def find(id_number: str, letter_serial: str, *, org: Organisation) -> ExchangePackage | None:
+    """The unclaimed package for this 身份证号 and 介绍信编号 addressed to ``org``'s side."""
     try:
         id_number = normalize_id_number(id_number)
     except ValidationError:
         return None  # an invalid number simply finds nothing
     return (
-        ExchangePackage.objects.filter(
-            id_number=id_number, letter_serial=letter_serial.strip(), claimed_at__isnull=True
-        )
+        addressed_to(org)
+        .filter(id_number=id_number, letter_serial=letter_serial.strip(), claimed_at__isnull=True)
         .order_by("-published_at")
         .first()
     )
@@ -177,28 +223,122 @@ def to_file(package: ExchangePackage) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
 
-def from_file(data: bytes) -> ExchangePackage:
-    """Accept a package file: the signature must verify with a trusted key, once only."""
+def _nesting_depth(text: str) -> int:
+    """How deep brackets nest, counted without parsing (a parser recurses: 100,000 ``[`` would
+    exhaust the stack). Brackets inside strings are skipped."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_NESTING:
+                return deepest
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _text_field(data: dict, key: str, *, max_length: int, required: bool = True) -> str:
+    value = data.get(key, "")
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or len(value) > max_length or (required and not value.strip()):
+        raise ValueError(key)
+    return value
+
+
+def _date_field(data: dict, key: str, *, required: bool = True) -> None:
+    value = data.get(key)
+    if value is None and not required:
+        return
+    if not isinstance(value, str):
+        raise ValueError(key)
+    dt.date.fromisoformat(value)
+
+
+def check_payload(payload: Any) -> None:
+    """Every field the import reads, with its type: a package that passes imports without
+    surprises later (a bad date stored once would break its import page for good)."""
+    if not isinstance(payload, dict):
+        raise ValueError("payload")
+    member, letter, receiver = payload.get("member"), payload.get("letter"), payload.get("receiver")
+    if not all(isinstance(part, dict) for part in (member, letter, receiver)):
+        raise ValueError("parts")
+    uuid.UUID(_text_field(payload, "package_id", max_length=36))
+    _text_field(payload, "origin_system", max_length=40)
+    _text_field(member, "name", max_length=50)
+    if member.get("gender") not in Gender.values:
+        raise ValueError("gender")
+    if member.get("party_status") not in PartyStatus.values:
+        raise ValueError("party_status")
+    _text_field(member, "ethnicity", max_length=20)
+    _text_field(member, "id_number", max_length=18)
+    _text_field(member, "phone", max_length=20, required=False)
+    _date_field(member, "joined_on")
+    _date_field(member, "full_member_on", required=False)
+    _text_field(letter, "serial_number", max_length=60)
+    for key in ("from_org_name", "from_branch_name", "to_org_name", "concluded_by"):
+        _text_field(letter, key, max_length=200, required=key == "from_org_name")
+    for key in ("member_phone", "sender_phone"):
+        _text_field(letter, key, max_length=20, required=False)
+    _text_field(letter, "sender_address", max_length=200, required=False)
+    for key in ("issued_on", "expires_on", "dues_paid_through"):
+        _date_field(letter, key)
+    if not isinstance(letter.get("validity_days"), int) or isinstance(
+        letter.get("validity_days"), bool
+    ):
+        raise ValueError("validity_days")
+    _text_field(receiver, "system", max_length=40)
+    _text_field(receiver, "code", max_length=32)
+    _text_field(receiver, "name", max_length=200, required=False)
+
+
+def from_file(data: bytes, *, org: Organisation) -> ExchangePackage:
+    """Accept a package file uploaded by ``org``: the signature must verify with a trusted key,
+    the package must be addressed to this deployment and to ``org``'s side, every field must
+    have its type, and it is accepted once only. Nothing is stored otherwise."""
+    malformed = TransferError("文件格式不正确，不是有效的交换包。", field="file")
     if len(data) > MAX_FILE_BYTES:
         raise TransferError("文件过大，不是有效的交换包。", field="file")
     try:
-        document = json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        if _nesting_depth(text) > MAX_NESTING:
+            raise ValueError("nesting")
+        document = json.loads(text)
         payload = document["payload"]
         signature = document["signature"]
         system = document["origin_system"]
-        if document.get("format") != FILE_FORMAT or not isinstance(payload, dict):
-            raise ValueError
+        if document.get("format") != FILE_FORMAT or not isinstance(signature, str):
+            raise ValueError("format")
+        if not isinstance(system, str):
+            raise ValueError("system")
+        check_payload(payload)
         package_id = uuid.UUID(payload["package_id"])
-        member, letter = payload["member"], payload["letter"]
-        id_number = normalize_id_number(member["id_number"])
-        serial = str(letter["serial_number"])
-    except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as e:
+        id_number = normalize_id_number(payload["member"]["id_number"])
+        serial = payload["letter"]["serial_number"]
+        receiver = payload["receiver"]
+    except (ValueError, KeyError, TypeError, AttributeError, ValidationError, RecursionError) as e:
         # Any malformed file gets the same answer (UnicodeDecodeError is a ValueError).
-        raise TransferError("文件格式不正确，不是有效的交换包。", field="file") from e
+        raise malformed from e
     if payload.get("origin_system") != system or not verify(payload, signature, system):
         raise TransferError(
             "交换包签名校验失败：文件可能被篡改，或来自未授权的系统，已拒绝导入。", field="file"
         )
+    codes = set(
+        Organisation.objects.filter(path__in=_ancestor_paths(org)).values_list("code", flat=True)
+    )
+    if receiver["system"] != settings.EXCHANGE_SYSTEM_ID or receiver["code"] not in codes:
+        raise TransferError("该交换包不是发给本党组织所在省（系统）的，不能导入。", field="file")
     if ExchangePackage.objects.filter(package_id=package_id).exists():
         raise TransferError("该交换包已导入过，不能重复导入。", field="file")
     try:
@@ -212,6 +352,9 @@ def from_file(data: bytes) -> ExchangePackage:
                 signature=signature,
                 published_at=timezone.now(),
                 received_as_file=True,
+                receiver_system=receiver["system"],
+                receiver_code=receiver["code"],
+                receiver_name=receiver.get("name") or "",
             )
     except IntegrityError:
         raise TransferError("该交换包已导入过，不能重复导入。", field="file") from None

@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from members.idcard import PHONE_RE, normalize_id_number
 from members.models import Gender, PartyStatus
+from members.text import CleanTextMixin, clean_text
+from orgs.ids import parse_id
 from orgs.models import Organisation
 from orgs.tree import subtree
 from transfers.models import TransferType
@@ -47,6 +50,41 @@ class TickField(forms.BooleanField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
+
+
+class IdField(forms.IntegerField):
+    """A hidden object id (版本号, 目的地): a positive 64-bit integer or nothing."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.HiddenInput)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        pk = parse_id(value)
+        if pk is None:
+            raise ValidationError("请刷新页面后重新选择。", code="invalid")
+        return pk
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A model choice whose value must be an id before the database is asked."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if parse_id(value) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        if any(parse_id(v) is None for v in value):
+            raise ValidationError(self.error_messages["invalid_choice"] % {"value": "?"})
+        return super()._check_values(value)
 
 
 class MonthField(forms.CharField):
@@ -110,13 +148,13 @@ def clean_phone(value: str, *, required: bool) -> str:
     return value
 
 
-class VersionForm(forms.Form):
+class VersionForm(CleanTextMixin, forms.Form):
     """Every action form carries the version of the transfer the page was built from."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = IdField()
 
 
-class TargetFields(forms.Form):
+class TargetFields(CleanTextMixin, forms.Form):
     """目的地党组织: chosen with the 放大镜 (``target``), or typed when it is not in the tree.
 
     Without JavaScript the name typed in ``target_query`` is looked up on submit; one match is
@@ -124,7 +162,7 @@ class TargetFields(forms.Form):
     """
 
     transfer_type = forms.ChoiceField(label="转接类型", choices=OUTGOING_TYPES)
-    target = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    target = IdField()
     target_query = forms.CharField(label="目的地党组织", max_length=200, required=False)
     not_in_tree = forms.BooleanField(label=NOT_IN_TREE_LABEL, required=False)
     out_of_system = forms.BooleanField(label="转出到系统外", required=False)
@@ -183,7 +221,7 @@ def _resolve_target(form, data, candidates):
     return data
 
 
-class LetterFields(forms.Form):
+class LetterFields(CleanTextMixin, forms.Form):
     """电子介绍信: what the initiator fills in."""
 
     dues_paid_through = MonthField(label="党费交至")
@@ -202,7 +240,7 @@ class ApplicationForm(TargetFields, LetterFields):
 
 
 class MemberChoiceForm(forms.Form):
-    members = forms.ModelMultipleChoiceField(
+    members = IdMultipleChoiceField(
         label="党员",
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
@@ -248,7 +286,7 @@ class ChangeForm(TargetFields, VersionForm):
 
 class ReceiveForm(VersionForm):
     received_on = DateField(label="转入本组织时间")
-    branch = forms.ModelChoiceField(label="转入支部", queryset=None, empty_label="请选择党支部")
+    branch = IdChoiceField(label="转入支部", queryset=None, empty_label="请选择党支部")
     handler_phone = forms.CharField(label="转入办理人员联系电话", max_length=20)
     remarks = forms.CharField(
         label="备注", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -283,6 +321,50 @@ class ReceiptForm(VersionForm):
 
 class ConfirmForm(VersionForm):
     confirmed = TickField()
+
+
+class ConcludeForm(ConfirmForm):
+    """办结: 是否确认…, and where the member goes: a province of this system, or another system
+    (then the code of the receiving organisation there). Only that side can import the package."""
+
+    receiver = forms.ChoiceField(
+        label="接收方（转入的省或系统）", error_messages={"required": "请选择接收方。"}
+    )
+    receiver_code = forms.CharField(
+        label="接收党组织代码（其他系统时填写）", max_length=32, required=False
+    )
+
+    def __init__(self, *args, concluder: Organisation, **kwargs):
+        from transfers import exchange
+
+        super().__init__(*args, **kwargs)
+        here = settings.EXCHANGE_SYSTEM_ID
+        self.provinces = {o.code: o.name for o in exchange.receivers_here(concluder)}
+        self.systems = sorted(s for s in settings.EXCHANGE_TRUSTED_KEYS if s != here)
+        self.fields["receiver"].choices = [
+            ("", "请选择"),
+            *((f"{here}|{code}", name) for code, name in self.provinces.items()),
+            *((f"{system}|", f"其他系统：{system}") for system in self.systems),
+        ]
+        if len(self.fields["receiver"].choices) == 2:
+            self.initial.setdefault("receiver", self.fields["receiver"].choices[1][0])
+
+    def clean(self):
+        from transfers import exchange
+
+        data = super().clean()
+        system, _, code = (data.get("receiver") or "").partition("|")
+        if not system:
+            return data
+        if system == settings.EXCHANGE_SYSTEM_ID:
+            data["receiver_obj"] = exchange.Receiver(system, code, self.provinces[code])
+            return data
+        typed = clean_text(data.get("receiver_code"))
+        if not typed:
+            self.add_error("receiver_code", "请填写接收方系统中接收党组织的代码。")
+            return data
+        data["receiver_obj"] = exchange.Receiver(system, typed, typed)
+        return data
 
 
 class HistorySearchForm(forms.Form):
@@ -341,7 +423,7 @@ class InboundForm(LetterFields):
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
     origin_name = forms.CharField(label="转出党组织", max_length=200)
     origin_letter_number = forms.CharField(label="原介绍信编号", max_length=40, required=False)
-    target = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    target = IdField()
     target_query = forms.CharField(label="目的地党组织", max_length=200, required=False)
 
     def __init__(self, *args, initiator: Organisation, **kwargs):

@@ -602,6 +602,12 @@ class ExchangePackage(models.Model):
     signature = models.TextField("签名")
     published_at = models.DateTimeField("发布时间", default=timezone.now)
     received_as_file = models.BooleanField("以文件导入", default=False)
+    # The receiving side, chosen at 办结 and signed with the payload: the receiving deployment
+    # (its EXCHANGE_SYSTEM_ID) and the code of the organisation there whose subtree may find,
+    # open and import the package (a province committee, or another committee with 全国 authority).
+    receiver_system = models.CharField("接收系统", max_length=40, blank=True, default="")
+    receiver_code = models.CharField("接收党组织代码", max_length=32, blank=True, default="")
+    receiver_name = models.CharField("接收党组织", max_length=200, blank=True, default="")
     claimed_at = models.DateTimeField("使用时间", null=True, blank=True)
     claimed_by_org = models.ForeignKey(
         Organisation,
@@ -624,11 +630,18 @@ class ExchangePackage(models.Model):
         verbose_name = "业务交换包"
         verbose_name_plural = "业务交换包"
         indexes = [
-            models.Index(fields=["id_number", "letter_serial"], name="transfers_exchange_find_idx")
+            models.Index(fields=["id_number", "letter_serial"], name="transfers_exchange_find_idx"),
+            models.Index(
+                fields=["receiver_system", "receiver_code"], name="transfers_exchange_to_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"交换包 {self.letter_serial}"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
 
     @property
     def is_claimed(self) -> bool:

@@ -215,13 +215,22 @@ HISTORY_ORDERING = ["-finished_at", "-id"]
 
 def visible_transfer(org: Organisation, pk: int) -> Transfer:
     """One transfer ``org`` may open (its subtree is on the route, or is source or destination);
-    anything else does not exist for it (404)."""
-    on_route = TransferStep.objects.filter(transfer=OuterRef("pk"), org_path__startswith=org.path)
+    anything else does not exist for it (404). An unlaunched draft exists only for its initiator,
+    and a route given up by 更改 or a return (steps superseded or cancelled) gives no access."""
+    on_route = TransferStep.objects.filter(
+        transfer=OuterRef("pk"), org_path__startswith=org.path
+    ).exclude(state__in=[StepState.SUPERSEDED, StepState.CANCELLED])
     qs = Transfer.objects.filter(pk=pk).filter(
-        Q(source_path__startswith=org.path)
-        | Q(dest_path__startswith=org.path)
-        | Q(initiator_path__startswith=org.path)
-        | Exists(on_route)
+        Q(state=TransferState.DRAFT, initiator=org)
+        | (
+            ~Q(state=TransferState.DRAFT)
+            & (
+                Q(source_path__startswith=org.path)
+                | Q(dest_path__startswith=org.path)
+                | Q(initiator_path__startswith=org.path)
+                | Exists(on_route)
+            )
+        )
     )
     transfer = qs.select_related(*DETAIL_RELATED).first()
     if transfer is None:

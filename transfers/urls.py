@@ -1,5 +1,6 @@
 from django.urls import path
 
+import orgs.ids  # noqa: F401 - registers the <id:…> converter
 from transfers.views import (
     actions,
     apply,
@@ -53,7 +54,7 @@ urlpatterns = [
         name="inbound_import",
     ),
     path("inbound/details/", inbound.inbound_details, name="inbound_details"),
-    path("inbound/<int:pk>/path/", inbound.inbound_preview, name="inbound_preview"),
+    path("inbound/<id:pk>/path/", inbound.inbound_preview, name="inbound_preview"),
     # 支部间转接, 工作督查
     path("branch/", branch.branch_move, name="branch"),
     path("supervision/", supervision.supervision_page, name="supervision"),
@@ -62,24 +63,25 @@ urlpatterns = [
         supervision.supervision_export,
         name="supervision_export",
     ),
-    path("supervision/remind/<int:step_id>/", supervision.remind, name="remind"),
+    path("supervision/remind/<id:step_id>/", supervision.remind, name="remind"),
     # 放大镜
     path("targets/", apply.target_search, name="target_search"),
     # One transfer
-    path("t/<int:pk>/", detail.detail, name="detail"),
-    path("t/<int:pk>/letter/", letters.letter, name="letter"),
-    path("t/<int:pk>/letter.pdf", letters.letter_pdf, name="letter_pdf"),
-    path("t/<int:pk>/approve/", actions.approve, name="approve"),
-    path("t/<int:pk>/reject/", actions.reject, name="reject"),
-    path("t/<int:pk>/change/", actions.change, name="change"),
-    path("t/<int:pk>/change/preview/", actions.change_preview, name="change_preview"),
-    path("t/<int:pk>/receive/", actions.receive, name="receive"),
-    path("t/<int:pk>/conclude/", actions.conclude, name="conclude"),
-    path("t/<int:pk>/revoke/", actions.revoke, name="revoke"),
-    path("t/<int:pk>/report/", actions.report, name="report"),
-    path("t/<int:pk>/send-back/", actions.send_back, name="send_back"),
-    path("t/<int:pk>/relaunch/", apply.relaunch, name="relaunch"),
-    path("t/<int:pk>/launch/", apply.launch_one, name="launch"),
-    path("t/<int:pk>/package/", exchange.download_package, name="package"),
-    path("t/<int:pk>/receipt/", actions.record_receipt, name="receipt"),
+    path("t/<id:pk>/", detail.detail, name="detail"),
+    path("t/<id:pk>/full-id/", detail.full_id, name="full_id"),
+    path("t/<id:pk>/letter/", letters.letter, name="letter"),
+    path("t/<id:pk>/letter.pdf", letters.letter_pdf, name="letter_pdf"),
+    path("t/<id:pk>/approve/", actions.approve, name="approve"),
+    path("t/<id:pk>/reject/", actions.reject, name="reject"),
+    path("t/<id:pk>/change/", actions.change, name="change"),
+    path("t/<id:pk>/change/preview/", actions.change_preview, name="change_preview"),
+    path("t/<id:pk>/receive/", actions.receive, name="receive"),
+    path("t/<id:pk>/conclude/", actions.conclude, name="conclude"),
+    path("t/<id:pk>/revoke/", actions.revoke, name="revoke"),
+    path("t/<id:pk>/report/", actions.report, name="report"),
+    path("t/<id:pk>/send-back/", actions.send_back, name="send_back"),
+    path("t/<id:pk>/relaunch/", apply.relaunch, name="relaunch"),
+    path("t/<id:pk>/launch/", apply.launch_one, name="launch"),
+    path("t/<id:pk>/package/", exchange.download_package, name="package"),
+    path("t/<id:pk>/receipt/", actions.record_receipt, name="receipt"),
 ]

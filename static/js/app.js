@@ -174,8 +174,12 @@
   if (retrieveDialog) {
     var lookup = function () {
       var row = $("[data-retrieve-url]", retrieveDialog);
-      var params = new URLSearchParams({ id_number: $("#retrieve-id", retrieveDialog).value, partial: "1" });
-      fetch(row.dataset.retrieveUrl + "?" + params.toString(), { credentials: "same-origin" })
+      // POST: the 身份证号 never goes into a URL.
+      var body = new URLSearchParams({
+        id_number: $("#retrieve-id", retrieveDialog).value, partial: "1", lookup: "1",
+        csrfmiddlewaretoken: $("[name=csrfmiddlewaretoken]", retrieveDialog).value
+      });
+      fetch(row.dataset.retrieveUrl, { method: "POST", body: body, credentials: "same-origin" })
         .then(function (r) { return r.text(); })
         .then(function (html) { $(".retrieve-results", retrieveDialog).innerHTML = html; });
     };

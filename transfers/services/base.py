@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from members.idcard import PHONE_RE, age_on
 from members.models import Member, MemberState
+from members.text import clean_text
 from orgs.models import Level, Organisation
 from transfers.errors import StaleTransfer, TransferError
 from transfers.models import (
@@ -71,7 +72,7 @@ def _require(condition: bool, message: str, field: str | None = None) -> None:
 def _text(
     value: str, *, field: str, label: str, required: bool = False, max_length: int = MAX_TEXT
 ) -> str:
-    value = (value or "").strip()
+    value = clean_text(value, multiline=True)
     if required and not value:
         raise TransferError(f"请填写{label}。", field=field)
     if len(value) > max_length:

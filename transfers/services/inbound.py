@@ -119,6 +119,9 @@ def draft_inbound(
     _check_inbound_target(actor.org, target)
     _check_letter(letter)
     _check_inbound_id_free(id_number)
+    if package is not None and not exchange.addressed_to(actor.org).filter(pk=package.pk).exists():
+        # Only the side the package was addressed to at 办结 may import it.
+        raise TransferError("该交换包不是发给本党组织所在省（系统）的，不能导入。", field="package")
     with transaction.atomic():
         # Typing the letter again (【返回上一步】) replaces this committee's unlaunched draft.
         for old in Transfer.objects.select_for_update().filter(

@@ -317,14 +317,25 @@ def _place_member(transfer: Transfer, branch: Organisation) -> Member:
 
 
 def conclude(
-    *, actor: Actor, transfer: Transfer, confirmed: bool, expected_version: int | None = None
+    *,
+    actor: Actor,
+    transfer: Transfer,
+    confirmed: bool,
+    receiver: exchange.Receiver | None = None,
+    expected_version: int | None = None,
 ) -> Transfer:
-    """办结: the member leaves the system on the paper letter."""
+    """办结: the member leaves the system on the paper letter; the exchange package goes to
+    ``receiver`` (the receiving province or system), which only that side can import."""
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
         step = rules.require(transfer, actor.org, Action.CONCLUDE)
         _require(confirmed, "请确认在本党组织办结该组织关系转接。", "confirmed")
+        _require(
+            receiver is not None or not transfer.out_of_system,
+            "请选择接收方（转入的省或系统），交换包只能由接收方导入。",
+            "receiver",
+        )
         now = _now()
         _act(step, actor, StepState.CONCLUDED, now)
         Member.objects.filter(pk=transfer.member_id).update(
@@ -336,7 +347,7 @@ def conclude(
         record(transfer, actor, EventAction.CONCLUDE, TransferState.IN_PROGRESS, step=step)
         if transfer.out_of_system:
             # 业务交换区: the receiving system imports the member from this package.
-            package = exchange.publish(transfer, now=now)
+            package = exchange.publish(transfer, now=now, receiver=receiver)
             record(
                 transfer,
                 actor,

@@ -15,6 +15,7 @@ from transfers.errors import TransferError
 from transfers.forms import (
     ApproveForm,
     ChangeForm,
+    ConcludeForm,
     ConfirmForm,
     ReasonForm,
     ReceiptForm,
@@ -235,7 +236,8 @@ def conclude(request, pk: int):
         request,
         pk,
         action="conclude",
-        form_class=ConfirmForm,
+        form_class=ConcludeForm,
+        form_kwargs=lambda t: {"concluder": request.org},
         title="办结",
         done="已办结，该党员组织关系已转出到系统外。",
         extra={"question": "是否确认在本党组织办结该组织关系转接"},
@@ -243,6 +245,7 @@ def conclude(request, pk: int):
             actor=_actor(request),
             transfer=t,
             confirmed=f.cleaned_data["confirmed"],
+            receiver=f.cleaned_data.get("receiver_obj"),
             expected_version=_version(f),
         ),
     )

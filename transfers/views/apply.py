@@ -11,7 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from members import idsearch
 from members.models import Member
+from members.text import clean_text
+from orgs.ids import parse_id
 from orgs.paging import paginate
 from orgs.scoping import committee_required, org_required
 from transfers import selectors, services
@@ -33,10 +36,11 @@ from transfers.views.common import _actor, _apply_error, _where_now
 def _ids(request, name="ids") -> list[int]:
     raw = request.GET.getlist(name) or request.POST.getlist(name)
     ids = []
-    for chunk in raw:
-        for part in chunk.split(","):
-            if part.strip().isdigit():
-                ids.append(int(part))
+    for chunk in raw[:100]:
+        for part in chunk.split(",")[:100]:
+            pk = parse_id(part)
+            if pk is not None:
+                ids.append(pk)
     return ids
 
 
@@ -58,8 +62,10 @@ def apply_members(request):
     if not can_initiate(request.org):
         messages.error(request, "只有具有县内转接权限的党委可以发起转出申请。")
         return redirect("transfers:out_todo")
+    if request.method == "POST":
+        return idsearch.redirect_without_id(request, fields=("q",))
     members = services.transferable_members(request.org)
-    query = request.GET.get("q", "").strip()
+    query = clean_text(idsearch.search_params(request).get("q", ""))[:50]
     if query:
         members = members.filter(name=query) | members.filter(id_number=query.upper())
     page = paginate(
@@ -305,10 +311,10 @@ def target_search(request):
     mode = request.GET.get("mode", "")
     name = request.GET.get("name", "").strip()[:100]
     initiator = request.org
-    transfer_id = request.GET.get("transfer", "")
-    if transfer_id.isdigit():
+    transfer_id = parse_id(request.GET.get("transfer"))
+    if transfer_id is not None:
         # 更改 at a node along the path: the choices are those of the transfer's initiator.
-        initiator = selectors.visible_transfer(request.org, int(transfer_id)).initiator
+        initiator = selectors.visible_transfer(request.org, transfer_id).initiator
     if mode == "inbound":
         qs = inbound_candidates(initiator)
         if name:

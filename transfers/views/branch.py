@@ -7,23 +7,24 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from members.models import Member, MemberState
+from orgs.ids import parse_id
 from orgs.paging import paginate
 from orgs.scoping import committee_required
 from transfers import services
 from transfers.errors import TransferError
-from transfers.forms import TickField
+from transfers.forms import IdChoiceField, IdMultipleChoiceField, TickField
 from transfers.models import Transfer, TransferType
 
 
 class BranchMoveForm(forms.Form):
-    from_branch = forms.ModelChoiceField(label="转出支部", queryset=None, empty_label="请选择")
-    members = forms.ModelMultipleChoiceField(
+    from_branch = IdChoiceField(label="转出支部", queryset=None, empty_label="请选择")
+    members = IdMultipleChoiceField(
         label="党员",
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "请选择需要转接的党员。"},
     )
-    to_branch = forms.ModelChoiceField(label="转入支部", queryset=None, empty_label="请选择")
+    to_branch = IdChoiceField(label="转入支部", queryset=None, empty_label="请选择")
     confirmed = TickField(label="确认将所选党员转入该支部")
 
     def __init__(self, *args, branches, **kwargs):
@@ -78,8 +79,10 @@ def branch_move(request):
             initial={"from_branch": request.GET.get("from_branch")}, branches=branches
         )
         status = 200
-    source_pk = (request.POST if request.method == "POST" else request.GET).get("from_branch", "")
-    source = branches.filter(pk=source_pk).first() if source_pk.isdigit() else None
+    source_pk = parse_id(
+        (request.POST if request.method == "POST" else request.GET).get("from_branch")
+    )
+    source = branches.filter(pk=source_pk).first() if source_pk else None
     source_members = (
         Member.objects.filter(branch=source, state=MemberState.NORMAL).order_by("id")
         if source

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from audit import trail
+from audit.models import EventType
 from orgs.scoping import org_required
 from transfers import rules, selectors, services
 from transfers.forms import (
     ApproveForm,
     ChangeForm,
+    ConcludeForm,
     ConfirmForm,
     ReasonForm,
     ReceiveForm,
@@ -40,6 +45,8 @@ def detail(request, pk: int):
         if transfer.state in (TransferState.CONCLUDED, TransferState.RETRIEVED)
         else None,
         "section": _section(transfer, request.org),
+        # The full number only where the work needs it: the receiving committee's 接收.
+        "show_full_id": actions["receive"],
         "subtabs": [],
     }
     if actions["approve"]:
@@ -57,9 +64,35 @@ def detail(request, pk: int):
         context["receive_form"] = _receive_form(request, transfer)
     if actions["send_back"]:
         context["send_back_form"] = ReasonForm(initial={"version": transfer.version})
+    if actions["conclude"]:
+        context["conclude_form"] = ConcludeForm(
+            initial={"version": transfer.version}, concluder=request.org
+        )
     if actions["conclude"] or actions["revoke"] or actions["report"]:
         context["confirm_form"] = ConfirmForm(initial={"version": transfer.version})
     return render(request, "transfers/detail.html", context)
+
+
+@require_POST
+@org_required
+def full_id(request, pk: int):
+    """【显示完整身份证号】 for an organisation that may see this transfer: audited."""
+    transfer = selectors.visible_transfer(request.org, pk)
+    trail.record(
+        EventType.FULL_ID_VIEW,
+        object_type="transfers.transfer",
+        object_id=transfer.pk,
+        detail=f"查看{transfer.member_name}的完整身份证号",
+    )
+    return render(
+        request,
+        "full_id.html",
+        {
+            "name": transfer.member_name,
+            "number": transfer.id_number,
+            "back_url": reverse("transfers:detail", args=[transfer.pk]),
+        },
+    )
 
 
 def _section(transfer: Transfer, org) -> str:

@@ -1,5 +1,9 @@
 """业务交换区 pages: find a package (身份证号 + 介绍信编号), import it as a 跨省（系统）转入, upload
-and download package files for deployments that are not connected."""
+and download package files for deployments that are not connected.
+
+Only the side a package is addressed to (``exchange.addressed_to``) can find, open or import it;
+for anyone else it does not exist (404). The 身份证号 is sent by POST, never in a URL, and the
+package is shown with the number masked."""
 
 from __future__ import annotations
 
@@ -10,14 +14,15 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from audit import trail
+from audit.models import EventType
 from orgs.scoping import committee_required, org_required
 from transfers import exchange, selectors, services
 from transfers.errors import TransferError
-from transfers.forms import LetterFields, _resolve_target, inbound_candidates
+from transfers.forms import IdField, LetterFields, _resolve_target, inbound_candidates
 from transfers.models import ExchangePackage, TransferState
 
 
@@ -31,7 +36,7 @@ class UploadForm(forms.Form):
 
 
 class ImportForm(LetterFields):
-    target = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    target = IdField()
     target_query = forms.CharField(label="目的地党组织", max_length=200, required=False)
 
     def __init__(self, *args, initiator, **kwargs):
@@ -47,10 +52,12 @@ class ImportForm(LetterFields):
 @committee_required
 def find_package(request):
     """通过业务交换区转入 = 是: look the package up by 身份证号 and 介绍信编号."""
-    form = FindForm(request.GET or None)
+    form = FindForm(request.POST if request.method == "POST" else None)
     package = None
     if form.is_bound and form.is_valid():
-        package = exchange.find(form.cleaned_data["id_number"], form.cleaned_data["letter_serial"])
+        package = exchange.find(
+            form.cleaned_data["id_number"], form.cleaned_data["letter_serial"], org=request.org
+        )
         if package is None:
             form.add_error(
                 None,
@@ -78,15 +85,14 @@ def upload_package(request):
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            package = exchange.from_file(upload.read(exchange.MAX_FILE_BYTES + 1))
+            if upload.size > exchange.MAX_FILE_BYTES:
+                raise TransferError("文件过大，不是有效的交换包。", field="file")
+            package = exchange.from_file(upload.read(exchange.MAX_FILE_BYTES + 1), org=request.org)
         except TransferError as error:
             form.add_error("file", error.message)
         else:
             messages.success(request, "交换包文件已通过签名校验并导入业务交换区。")
-            query = urlencode(
-                {"id_number": package.id_number, "letter_serial": package.letter_serial}
-            )
-            return redirect(f"{reverse('transfers:inbound_exchange')}?{query}")
+            return redirect("transfers:inbound_import", package_id=package.package_id)
     return render(
         request,
         "transfers/inbound_exchange.html",
@@ -100,7 +106,7 @@ def import_package(request, package_id):
     """Import the member from the package (data prefilled, not retyped): choose where to."""
     # Unused, or used by this committee's own unlaunched draft (【返回上一步】 from the path).
     package = get_object_or_404(
-        ExchangePackage.objects.filter(
+        exchange.addressed_to(request.org).filter(
             Q(claimed_at__isnull=True)
             | Q(claimed_transfer__state=TransferState.DRAFT, claimed_by_org=request.org)
         ),
@@ -166,6 +172,12 @@ def download_package(request, pk: int):
     package = ExchangePackage.objects.filter(source_transfer=transfer).first()
     if package is None:
         raise Http404
+    trail.record(
+        EventType.EXPORT,
+        object_type="transfers.exchangepackage",
+        object_id=package.package_id,
+        detail=f"下载交换包 {package.letter_serial}",
+    )
     response = HttpResponse(exchange.to_file(package), content_type="application/json")
     filename = f"交换包-{package.letter_serial}.json"
     response["Content-Disposition"] = content_disposition_header(True, filename)

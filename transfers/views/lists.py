@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from audit import trail
 from audit.models import EventType
+from members import idsearch
 from orgs.scoping import org_required
 from transfers import selectors
 from transfers.forms import (
@@ -55,7 +56,9 @@ def out_done(request):
 
 
 def _history(request, *, section, current, selector, date_label, export_url):
-    form = HistorySearchForm(request.GET or None)
+    if request.method == "POST":
+        return idsearch.redirect_without_id(request)
+    form = HistorySearchForm(idsearch.search_params(request) or None)
     filters = _filters(form)
     qs = selector(request.org, filters)
     if form.is_bound and not form.is_valid():
@@ -127,7 +130,9 @@ def in_done(request):
 @org_required
 def in_unreported(request):
     """接收 · 未报到: members received into this organisation's subtree, not yet reported."""
-    form = UnreportedSearchForm(request.GET or None)
+    if request.method == "POST":
+        return idsearch.redirect_without_id(request)
+    form = UnreportedSearchForm(idsearch.search_params(request) or None)
     filters = _filters(form)
     page = _page(
         request, selectors.not_reported(request.org, filters), selectors.NOT_REPORTED_ORDERING
@@ -157,7 +162,7 @@ def history_export(request, direction: str):
     """The history list as filtered, as an Excel file (streamed from a temporary file)."""
     from transfers.exports import history_response
 
-    form = HistorySearchForm(request.GET or None)
+    form = HistorySearchForm(idsearch.search_params(request) or None)
     if form.is_bound and not form.is_valid():
         messages.error(request, "查询条件有误，请修正后再导出。")
         back = "transfers:out_history" if direction == "out" else "transfers:in_history"

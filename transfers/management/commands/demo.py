@@ -123,9 +123,10 @@ class Command(BaseCommand):
 
     def _exchange_demo(self):
         """A 湖南 member concluded out of the system towards 广西, waiting in the exchange zone."""
+        from django.conf import settings
         from django.utils import timezone
 
-        from transfers import services
+        from transfers import exchange, services
         from transfers.models import ExchangePackage, Transfer, TransferType
 
         branch = Organisation.objects.get(
@@ -155,7 +156,13 @@ class Command(BaseCommand):
             ),
         )
         transfer = services.launch(actor=actor("yl_jd"), transfer=transfer, confirmed=True)
-        transfer = services.conclude(actor=actor("yl"), transfer=transfer, confirmed=True)
+        guangxi = Organisation.objects.get(organisationuserobjectpermission__user__username="gx")
+        transfer = services.conclude(
+            actor=actor("yl"),
+            transfer=transfer,
+            confirmed=True,
+            receiver=exchange.Receiver(settings.EXCHANGE_SYSTEM_ID, guangxi.code, guangxi.name),
+        )
         return ExchangePackage.objects.get(source_transfer=transfer)
 
     def _code_of(self, username):
