@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Permission
 from django.utils.html import format_html
 
@@ -137,6 +138,23 @@ User = get_user_model()
 admin.site.unregister(User)
 
 
+class SeparatedDutiesUserChangeForm(UserChangeForm):
+    """三员分立: one account holds at most one of the three administrator groups."""
+
+    def clean_groups(self):
+        from accounts.admin_roles import GROUPS, may_combine
+
+        groups = self.cleaned_data.get("groups")
+        if groups is not None and not may_combine():
+            held = [g.name for g in groups if g.name in GROUPS]
+            if len(held) > 1:
+                raise forms.ValidationError(
+                    f"三员分立：一个账号只能属于一个管理员组（现选{'、'.join(held)}）。"
+                )
+        return groups
+
+
 @admin.register(User)
 class UserWithRolesAdmin(UserAdmin):
+    form = SeparatedDutiesUserChangeForm
     inlines = [OrganisationRoleInline]

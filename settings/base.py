@@ -1,5 +1,6 @@
 """Settings shared by every environment; dev, test and prod change only a few lines."""
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -26,6 +27,7 @@ INSTALLED_APPS = [
     "members",
     "transfers",
     "audit",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -41,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "orgs.middleware.ActingOrganisationMiddleware",
     "orgs.middleware.NoStoreMiddleware",
+    "accounts.middleware.AbsoluteSessionLimitMiddleware",
     "audit.middleware.AuditContextMiddleware",
     # Last, so that a lockout answers before any view runs.
     "axes.middleware.AxesMiddleware",
@@ -164,3 +167,25 @@ EXCHANGE_TRUSTED_KEYS = dict(
 # Audit rows are kept this many days; below 184 (网络安全法 §21) the system check audit.E001 stops
 # the deployment and purge_audit refuses to run.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 184)
+
+# -- Security (issue 10): accounts ---------------------------------------------------------------
+# Lock a username from one address after 5 failures for 30 minutes (a stranger elsewhere cannot
+# lock a known account); accounts.throttle adds a growing delay per username across addresses.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = dt.timedelta(minutes=30)
+# Password policy: ≥ 8 characters of three classes, not common, not like the username.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.CharacterClassesValidator"},
+    {"NAME": "accounts.validators.MaximumLengthValidator"},
+]
+# A session ends 8 hours after login whatever the activity (idle: SESSION_COOKIE_AGE).
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 8 * 60 * 60)
+# 三员分立: one account may hold one of the three administrator groups only.
+ALLOW_COMBINED_ADMIN_ROLES = env_bool("ALLOW_COMBINED_ADMIN_ROLES", False)

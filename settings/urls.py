@@ -5,6 +5,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from accounts import views as account_views
+from accounts.forms import ThrottledAuthenticationForm
 from orgs import views as org_views
 from transfers import public_views
 from transfers.views import home
@@ -17,8 +19,16 @@ urlpatterns = [
     path("", home.home, name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm
+        ),
         name="login",
+    ),
+    path("accounts/password/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        account_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/switch/", org_views.switch_organisation, name="switch_org"),

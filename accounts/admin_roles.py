@@ -1,0 +1,96 @@
+"""三员分立: the system, security and audit administrators as groups with exactly their rights.
+
+- 系统管理员 (system administrator): the organisation tree and accounts.
+- 安全管理员 (security administrator): users' organisation roles, group memberships, lockouts.
+- 审计管理员 (audit administrator): reads and exports the audit trail, nothing else.
+
+The groups are (re)created after every ``migrate`` with exactly these permissions. No account
+may hold two of them unless ALLOW_COMBINED_ADMIN_ROLES is set (small deployments): the user admin
+refuses it, and ``manage.py check --database default`` reports any account that does.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.checks import Error, Tags, register
+from django.db.models import Count
+
+SYSTEM_ADMIN = "系统管理员"
+SECURITY_ADMIN = "安全管理员"
+AUDIT_ADMIN = "审计管理员"
+
+GROUPS: dict[str, list[str]] = {
+    SYSTEM_ADMIN: [
+        "orgs.add_organisation",
+        "orgs.change_organisation",
+        "orgs.view_organisation",
+        "members.add_member",
+        "members.change_member",
+        "members.view_member",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_user",
+    ],
+    SECURITY_ADMIN: [
+        "orgs.add_organisationuserobjectpermission",
+        "orgs.change_organisationuserobjectpermission",
+        "orgs.delete_organisationuserobjectpermission",
+        "orgs.view_organisationuserobjectpermission",
+        "auth.view_user",
+        "auth.view_group",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accessfailurelog",
+        "axes.view_accesslog",
+    ],
+    AUDIT_ADMIN: ["audit.view_auditevent", "audit.export_auditevent"],
+}
+
+
+def _permissions(names: list[str]) -> list[Permission]:
+    found = []
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        permission = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission is not None:
+            found.append(permission)
+    return found
+
+
+def ensure_admin_groups(**kwargs) -> None:
+    """post_migrate: the three groups exist with exactly their permissions."""
+    for name, permissions in GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(_permissions(permissions))
+
+
+def accounts_holding_several():
+    """Accounts that hold more than one of the three administrator groups."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name__in=GROUPS)
+        .annotate(n=Count("groups", distinct=True))
+        .filter(n__gt=1)
+    )
+
+
+def may_combine() -> bool:
+    return getattr(settings, "ALLOW_COMBINED_ADMIN_ROLES", False)
+
+
+@register(Tags.database)
+def separation_of_duties(app_configs, databases=None, **kwargs):
+    if may_combine() or not databases:
+        return []
+    return [
+        Error(
+            f"账号 {user.get_username()} 同时属于多个管理员组（三员分立）。",
+            hint="Remove all but one group, or set ALLOW_COMBINED_ADMIN_ROLES=1.",
+            id="accounts.E001",
+        )
+        for user in accounts_holding_several()
+    ]

@@ -1,0 +1,29 @@
+"""A session ends 8 hours after login whatever the activity (idle timeout: SESSION_COOKIE_AGE)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.utils import timezone
+
+from accounts.signals import LOGIN_AT
+
+
+class AbsoluteSessionLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            started = request.session.get(LOGIN_AT)
+            now = int(timezone.now().timestamp())
+            if started is None:
+                request.session[LOGIN_AT] = now  # a session from before this rule
+            elif now - int(started) > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, "登录已超过8小时，请重新登录。")
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
