@@ -61,8 +61,11 @@ def _permissions(names: list[str]) -> list[Permission]:
     return found
 
 
-def ensure_admin_groups(**kwargs) -> None:
-    """post_migrate: the three groups exist with exactly their permissions."""
+def ensure_admin_groups(sender=None, **kwargs) -> None:
+    """post_migrate: the three groups exist with exactly their permissions (once per migrate,
+    after the last app's permissions exist: accounts comes last in INSTALLED_APPS)."""
+    if sender is not None and sender.name != "accounts":
+        return
     for name, permissions in GROUPS.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(_permissions(permissions))

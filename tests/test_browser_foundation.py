@@ -32,10 +32,14 @@ def test_wxy_logs_in_and_sees_only_wenxueyuan_members_masked(page, live_server, 
     ltx_member = Member.objects.filter(branch__name__startswith="广西某大学离退休").first()
     assert ltx_member.name not in table or ltx_member.masked_id_number not in table
 
-    # The detail page shows the full number to whoever may see the member.
+    # The detail page masks the number; 显示完整身份证号 (audited) shows it.
     page.locator("table.table tbody a", has_text="查看").first.click()
-    assert re.search(r"\d{17}[\dX]", page.locator("dl.card").inner_text())
+    assert not re.search(r"\d{17}[\dX]", page.locator("dl.card").inner_text())
     screenshot(page, "member_detail_wxy")
+    page.click("text=显示完整身份证号")
+    assert re.search(r"\d{17}[\dX]", page.locator("dl.card").inner_text())
+    screenshot(page, "member_full_id_wxy")
+    page.go_back()
     logout(page)
     page.wait_for_url(re.compile(r".*/accounts/login/.*"))
 

@@ -142,7 +142,8 @@ def test_gx_imports_the_hunan_member_from_the_exchange_zone(page, live_server, d
     card = page.locator("section.panel dl.card")
     # Prefilled from the package: nothing was typed.
     assert name in card.inner_text()
-    assert id_number in card.inner_text()
+    assert package.masked_id_number in card.inner_text()  # what the receiver needs, masked
+    assert id_number not in card.inner_text()
     assert serial in card.inner_text()
     assert "岳麓街道" in card.inner_text()
     assert page.input_value("#id_validity_days") == "90"

@@ -456,7 +456,7 @@ def test_history_search_and_excel_export(page, live_server, demo_db, tmp_path):
         "状态",
     ]
     [data] = [r for r in rows[1:] if r[1] == name]
-    assert data[3] == member.id_number
+    assert data[3] == member.masked_id_number  # exports carry the masked number
     assert isinstance(data[3], str)
     assert len(data[3]) == 18
     assert data[4] == "县内直接转接"
