@@ -27,6 +27,10 @@ errorlog = "-"
 # nginx sends X-Forwarded-*; gunicorn should leave them to the application (ops.net).
 forwarded_allow_ips = "127.0.0.1,::1"
 
-# Load the application once in the master: workers share its memory pages copy-on-write and a
-# broken configuration stops the start instead of looping through failing workers.
-preload_app = True
+# systemd (or another supervisor) sends the signals; no control socket in a home directory.
+control_socket_disable = True
+
+# Each worker loads the application itself (no preload_app): then `systemctl reload` (HUP)
+# starts workers on new code while the old ones finish their requests. A broken configuration
+# still stops the start: workers that fail to boot halt the master.
+preload_app = False
