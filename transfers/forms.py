@@ -285,9 +285,15 @@ class HistorySearchForm(forms.Form):
         return data
 
 
+PAGE_SIZES = [("", "20条"), ("50", "50条"), ("100", "100条"), ("200", "200条")]
+
+
 class UnreportedSearchForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50, required=False)
     id_number = forms.CharField(label="身份证号", max_length=18, required=False)
+    size = forms.TypedChoiceField(
+        label="每页", choices=PAGE_SIZES, coerce=int, empty_value=None, required=False
+    )
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
@@ -349,3 +355,27 @@ class RetrieveForm(forms.Form):
 
     def clean_id_number(self):
         return normalize_id_number(self.cleaned_data["id_number"])
+
+
+class WorkSearchForm(forms.Form):
+    """查询 in 待办工作 and 已办工作: exact 姓名 / 身份证号, 转接类型, order, rows per page."""
+
+    name = forms.CharField(label="姓名", max_length=50, required=False)
+    id_number = forms.CharField(label="身份证号", max_length=18, required=False)
+    transfer_type = forms.ChoiceField(
+        label="转接类型", choices=[("", "全部"), *TransferType.choices], required=False
+    )
+    sort = forms.ChoiceField(
+        label="排序",
+        choices=[("", "最新在前"), ("overdue", "超期在前，由早到晚")],
+        required=False,
+    )
+    size = forms.TypedChoiceField(
+        label="每页", choices=PAGE_SIZES, coerce=int, empty_value=None, required=False
+    )
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean_id_number(self):
+        return self.cleaned_data["id_number"].strip().upper()

@@ -130,6 +130,30 @@ def render_pdf(letter: Letter, *, request) -> bytes:
     return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher()).write_pdf()
 
 
+def render_letters_pdf(letters: list[Letter], *, request) -> bytes:
+    """Many letters as one PDF, each starting on a new page (打印介绍信 from a list)."""
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "transfers/letters_pdf.html",
+        {"letters": [letter_context(letter, request) for letter in letters]},
+    )
+    base_url = request.build_absolute_uri("/")
+    return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher()).write_pdf()
+
+
+def letters_pdf_response(request, letters: list[Letter]) -> HttpResponse:
+    from django.utils import timezone
+    from django.utils.http import content_disposition_header
+
+    response = HttpResponse(
+        render_letters_pdf(letters, request=request), content_type="application/pdf"
+    )
+    filename = f"介绍信-{len(letters)}封-{timezone.localdate():%Y%m%d}.pdf"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
 def pdf_response(request, letter: Letter) -> HttpResponse:
     pdf = render_pdf(letter, request=request)
     response = HttpResponse(pdf, content_type="application/pdf")

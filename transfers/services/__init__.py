@@ -9,6 +9,7 @@ The modules follow the life of a transfer:
 - ``nodes``: 同意, 不同意, 更改, 接收, 办结;
 - ``closing``: 撤销, 报到, 退回, 找回;
 - ``inbound``: 跨省（系统）转入; ``branch_move``: 支部间转接; ``receipts``: 回执;
+- ``batch``: 批量同意 / 接收 / 报到, a loop over the single actions;
 - ``base``: what they share.
 """
 
@@ -25,6 +26,14 @@ from transfers.services.base import (
     record,
     transferable_members,
 )
+from transfers.services.batch import (
+    BATCH_LIMIT,
+    BatchResult,
+    Row,
+    batch_approve,
+    batch_receive,
+    batch_report,
+)
 from transfers.services.branch_move import move_between_branches
 from transfers.services.closing import report, retrievable, retrieve, revoke, send_back
 from transfers.services.inbound import InboundMember, draft_inbound, inbound_member_from
@@ -33,13 +42,19 @@ from transfers.services.outbound import draft, launch, relaunch
 from transfers.services.receipts import record_paper_receipt
 
 __all__ = [
+    "BATCH_LIMIT",
     "CONFIRM_CHECKED",
     "CONFIRM_LAUNCH",
     "CONFIRM_REPORTED",
     "Actor",
+    "BatchResult",
     "InboundMember",
     "LetterInput",
+    "Row",
     "approve",
+    "batch_approve",
+    "batch_receive",
+    "batch_report",
     "change_target",
     "check_phone",
     "conclude",
