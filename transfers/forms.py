@@ -13,7 +13,7 @@ from members.idcard import PHONE_RE, normalize_id_number
 from members.models import Gender, PartyStatus
 from orgs.models import Organisation
 from orgs.tree import subtree
-from transfers.models import TransferType
+from transfers.models import InboundKind, TransferType
 from transfers.paths import target_candidates
 from transfers.services import CONFIRM_CHECKED, CONFIRM_LAUNCH, CONFIRM_REPORTED
 
@@ -312,9 +312,19 @@ class ExchangeChoiceForm(forms.Form):
     )
 
 
+def inbound_kind_field() -> forms.ChoiceField:
+    """选择转接类型 on 跨省（系统）转入 (the manual): from another province or another system."""
+    return forms.ChoiceField(
+        label="转接类型",
+        choices=[("", "请选择转接类型"), *InboundKind.choices],
+        error_messages={"required": "请选择转接类型。"},
+    )
+
+
 class InboundForm(LetterFields):
     """跨省（系统）转入: the member and the letter as typed from the paper letter."""
 
+    inbound_kind = inbound_kind_field()
     name = forms.CharField(label="姓名", max_length=50)
     gender = forms.ChoiceField(label="性别", choices=Gender.choices)
     ethnicity = forms.CharField(label="民族", max_length=20, initial="汉族")

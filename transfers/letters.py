@@ -50,12 +50,17 @@ def capital_year_month(year: int, month: int) -> str:
 
 
 def letter_status(letter: Letter) -> str:
-    """有效 / 已过期 / 已使用 / 已撤销, as the public verification page says it."""
+    """有效 / 已过期 / 已使用 / 已撤销 / 已作废, as the public verification page says it."""
     from django.utils import timezone
 
     state = letter.transfer.state
-    if not letter.is_current or state == TransferState.REVOKED:
-        return "已撤销" if state == TransferState.REVOKED else "已作废（已换发新版本）"
+    if state == TransferState.REVOKED:
+        return "已撤销"
+    if not letter.is_current:
+        return "已作废（已换发新版本）"
+    if state == TransferState.RETRIEVED:
+        # 找回: the member is back at the source branch; the letter must not be used.
+        return "已作废（党员已找回）"
     if state in (TransferState.RECEIVED, TransferState.COMPLETED, TransferState.CONCLUDED):
         return "已使用"
     if letter.expires_on < timezone.localdate():

@@ -76,6 +76,7 @@ urlpatterns = [
     path("t/<int:pk>/", detail.detail, name="detail"),
     path("t/<int:pk>/letter/", letters.letter, name="letter"),
     path("t/<int:pk>/letter.pdf", letters.letter_pdf, name="letter_pdf"),
+    path("t/<int:pk>/letter/reissue/", letters.reissue, name="reissue"),
     path("t/<int:pk>/approve/", actions.approve, name="approve"),
     path("t/<int:pk>/reject/", actions.reject, name="reject"),
     path("t/<int:pk>/change/", actions.change, name="change"),
