@@ -267,16 +267,14 @@ def batch_receive(request):
             )
             return _finish(request, "批量接收", result, back)
         status = 400
-    else:
-        form = BatchReceiveForm(
-            branches=branches, initial={"received_on": timezone.localdate(), "branch_mode": "all"}
-        )
-        status = 200
     for row in rows:
         t = row["t"]
         chosen = _row_branch(request, row["pk"]) if request.method == "POST" else None
         preset = t.target_id if t is not None and t.target_id in by_id else None
-        row["branch"] = chosen or preset
+        row["branch"] = chosen or preset  # 转入支部 preselected for a branch target
+    if request.method != "POST":
+        form = BatchReceiveForm(branches=branches, initial=_receive_initial(rows))
+        status = 200
     return _page(
         request,
         "transfers/batch_receive.html",
@@ -286,6 +284,18 @@ def batch_receive(request):
         status,
         branches=branches,
     )
+
+
+def _receive_initial(rows: list[dict]) -> dict:
+    """One branch for all when every row's target is that branch; one per row when the
+    targets are different branches; otherwise the user picks one for all."""
+    presets = {row["branch"] for row in rows}
+    initial = {"received_on": timezone.localdate(), "branch_mode": "all"}
+    if len(presets) == 1 and None not in presets:
+        initial["branch"] = presets.pop()
+    elif None not in presets:
+        initial["branch_mode"] = "each"
+    return initial
 
 
 def _row_branch(request, pk: int) -> int | None:
