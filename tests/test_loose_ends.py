@@ -111,6 +111,23 @@ def test_an_import_received_here_records_the_electronic_receipt_on_the_sending_s
     assert fresh(sent).state == TransferState.CONCLUDED
 
 
+def test_sending_the_imported_member_back_withdraws_the_electronic_receipt():
+    sent = conclude_national()
+    package = ExchangePackage.objects.get(source_transfer=sent)
+    inbound = receive(
+        approve_all(launch(import_as("yl", package, "yl_jd_zb1"))), org_of("yl_jd_zb1")
+    )
+    receiver = fresh(inbound).receiver
+    services.send_back(actor=actor_for(receiver), transfer=inbound, reason="未到岗")
+    sent_letter = sent.letters.get(is_current=True)
+    assert sent_letter.receipt_on is None
+    assert sent_letter.receipt_org_name == ""
+    [given, withdrawn] = fresh(sent).events.filter(action=EventAction.RECEIPT).order_by("id")
+    assert given.data["electronic"] is True
+    assert withdrawn.data["withdrawn"] is True
+    assert "未到岗" in withdrawn.opinion
+
+
 def test_a_typed_inbound_sends_no_receipt_anywhere():
     sent = conclude_national()
     transfer = launch(

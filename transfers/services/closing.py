@@ -24,6 +24,7 @@ from transfers.services.base import (
     record,
 )
 from transfers.services.nodes import _return_to_initiator
+from transfers.services.receipts import withdraw_electronic_receipt
 
 # -- 撤销, 报到, 退回, 找回, 重新发起 ------------------------------------------------------
 
@@ -98,6 +99,8 @@ def send_back(
         transfer.letters.filter(is_current=True).update(
             receipt_org_name="", receipt_on=None, receipt_handler="", receipt_handler_phone=""
         )
+        if transfer.via_exchange:
+            withdraw_electronic_receipt(transfer, actor, reason)
         record(
             transfer,
             actor,

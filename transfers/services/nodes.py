@@ -14,7 +14,6 @@ from transfers import exchange, rules
 from transfers.errors import TransferError
 from transfers.models import (
     EventAction,
-    ExchangePackage,
     StepState,
     Transfer,
     TransferEvent,
@@ -44,6 +43,7 @@ from transfers.services.base import (
     record,
 )
 from transfers.services.inbound import _check_inbound_target
+from transfers.services.receipts import electronic_receipt_to_sender
 
 # -- at each node: 同意 / 不同意 / 更改 / 接收 / 办结 ----------------------------------------------
 
@@ -278,53 +278,8 @@ def receive(
             data={"branch": branch.name, "received_on": received_on.isoformat()},
         )
         if transfer.via_exchange:
-            _receipt_to_sender(transfer, actor, received_on, handler_phone)
+            electronic_receipt_to_sender(transfer, actor, received_on, handler_phone)
     return transfer
-
-
-def _receipt_to_sender(
-    transfer: Transfer, actor: Actor, received_on: dt.date, handler_phone: str
-) -> None:
-    """An import from a package published in this deployment is received: the electronic 回执
-    goes back to the sending transfer by itself (no paper 回执 to record by hand)."""
-    package = (
-        ExchangePackage.objects.filter(claimed_transfer=transfer, source_transfer__isnull=False)
-        .only("source_transfer_id")
-        .first()
-    )
-    if package is None:
-        return  # carried as a file from another deployment: its 回执 goes back on paper
-    sent = lock(package.source_transfer_id)
-    letter = sent.letters.filter(is_current=True).first()
-    if letter is None or letter.receipt_on is not None:
-        return
-    letter.receipt_org_name = actor.org.name
-    letter.receipt_on = received_on
-    letter.receipt_handler = actor.name[:50]
-    letter.receipt_handler_phone = handler_phone
-    letter.receipt_is_paper = False
-    letter.save(
-        update_fields=[
-            "receipt_org_name",
-            "receipt_on",
-            "receipt_handler",
-            "receipt_handler_phone",
-            "receipt_is_paper",
-        ]
-    )
-    _save(sent)
-    record(
-        sent,
-        actor,
-        EventAction.RECEIPT,
-        sent.state,
-        opinion="电子回执：已通过业务交换区转入并接收",
-        data={
-            "electronic": True,
-            "inbound_transfer": transfer.pk,
-            "branch": transfer.dest_branch.name,
-        },
-    )
 
 
 def _place_member(transfer: Transfer, branch: Organisation) -> Member:
