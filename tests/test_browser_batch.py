@@ -7,8 +7,9 @@ import pytest
 
 from tests.batch_helpers import graduating
 from tests.browser import login, open_transfers, screenshot
-from tests.transfer_helpers import actor_for, org_of, pending
+from tests.transfer_helpers import actor_for, fresh, org_of, pending, receive
 from transfers import services
+from transfers.models import TransferState
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,5 +54,34 @@ def test_batch_approval_from_the_todo_list(browser, live_server, demo_db, size):
             assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
         for t in transfers:
             assert pending(t).org == org_of("ltx")
+    finally:
+        context.close()
+
+
+def test_batch_report_without_javascript(browser, live_server, demo_db):
+    """未报到 → 全选本页 (a link) → 批量报到 (a plain form button) → tick → 确定."""
+    transfers = graduating(3)
+    for t in transfers:
+        receive(t, org_of("ltx_zb1"))
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
+    page = context.new_page()
+    try:
+        login(page, live_server, "ltx_zb1")
+        page.goto(f"{live_server.url}/transfers/in/unreported/")
+        with page.expect_navigation():
+            page.click(".batch-bar a:has-text('全选本页')")
+        boxes = page.locator("table.table tbody input[name=ids]")
+        assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+        with page.expect_navigation():
+            page.click(".batch-bar button:has-text('批量报到')")
+        with page.expect_navigation():
+            page.click("form.action-form button[type=submit]:has-text('确定')")
+        assert "请勾选“已确认以上党员均已到本党组织报到”。" in page.inner_text("main")
+        page.locator("input[name=confirmed]").check()
+        with page.expect_navigation():
+            page.click("form.action-form button[type=submit]:has-text('确定')")
+        assert "成功 3 条" in page.locator(".batch-summary").inner_text()
+        screenshot(page, "batch_report_nojs")
+        assert {fresh(t).state for t in transfers} == {TransferState.COMPLETED}
     finally:
         context.close()
