@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils import timezone
+
 from orgs.models import Organisation
 from transfers.errors import StaleTransfer, TransferError
 from transfers.models import StepRole, StepState, Transfer, TransferState, TransferStep
@@ -27,6 +29,7 @@ class Action(StrEnum):
     REPORT = "report"  # 报到
     SEND_BACK = "send_back"  # 退回
     RECEIPT = "receipt"  # 登记回执
+    REISSUE = "reissue"  # 换发介绍信
 
 
 # The actions taken at the node whose turn it is, and the step role each needs (None: any).
@@ -38,6 +41,8 @@ NODE_ROLES: dict[Action, StepRole | None] = {
     Action.CHANGE: None,
 }
 REVOCABLE = (TransferState.DRAFT, TransferState.IN_PROGRESS, TransferState.RETURNED)
+# A member not yet reported may need a letter that is valid again (换发介绍信).
+REISSUABLE = (TransferState.IN_PROGRESS, TransferState.RECEIVED)
 
 
 def pending_step(transfer: Transfer) -> TransferStep | None:
@@ -109,6 +114,17 @@ def require(
             _refuse(f"该转接当前状态为“{transfer.get_state_display()}”，不能退回。")
         if not transfer.dest_path.startswith(org.path):
             _refuse("只有接收方党委可以退回该党员。")
+    elif action == Action.REISSUE:
+        # The letter is the initiating organisation's document (its seal, its serial number):
+        # it alone issues a new version, whether the member is still on the way or received
+        # and not yet reported; the other side asks it to.
+        if state not in REISSUABLE:
+            _refuse("只有转接中或未报到的转接可以换发介绍信。")
+        if transfer.initiator_id != org.pk:
+            _refuse("介绍信由开具介绍信的发起党组织换发，请联系发起党组织。")
+        letter = transfer.current_letter
+        if letter is None or letter.expires_on >= timezone.localdate():
+            _refuse("介绍信尚在有效期内，无需换发。")
     elif action == Action.RECEIPT:
         if state != TransferState.CONCLUDED or not transfer.out_of_system:
             _refuse("只有已办结、转出到系统外的转接需要登记纸质回执。")

@@ -3,6 +3,7 @@ from django.urls import path
 from transfers.views import (
     actions,
     apply,
+    batch,
     branch,
     detail,
     exchange,
@@ -54,6 +55,12 @@ urlpatterns = [
     ),
     path("inbound/details/", inbound.inbound_details, name="inbound_details"),
     path("inbound/<int:pk>/path/", inbound.inbound_preview, name="inbound_preview"),
+    # 批量办理 (graduation season)
+    path("batch/approve/", batch.batch_approve, name="batch_approve"),
+    path("batch/receive/", batch.batch_receive, name="batch_receive"),
+    path("batch/report/", batch.batch_report, name="batch_report"),
+    path("batch/result/", batch.batch_result, name="batch_result"),
+    path("batch/letters.pdf", batch.batch_letters, name="batch_letters"),
     # 支部间转接, 工作督查
     path("branch/", branch.branch_move, name="branch"),
     path("supervision/", supervision.supervision_page, name="supervision"),
@@ -69,6 +76,7 @@ urlpatterns = [
     path("t/<int:pk>/", detail.detail, name="detail"),
     path("t/<int:pk>/letter/", letters.letter, name="letter"),
     path("t/<int:pk>/letter.pdf", letters.letter_pdf, name="letter_pdf"),
+    path("t/<int:pk>/letter/reissue/", letters.reissue, name="reissue"),
     path("t/<int:pk>/approve/", actions.approve, name="approve"),
     path("t/<int:pk>/reject/", actions.reject, name="reject"),
     path("t/<int:pk>/change/", actions.change, name="change"),

@@ -32,12 +32,13 @@ def _tabs(request, section: str, current: str) -> dict:
     return {"section": section, "subtabs": tabs, "current": current}
 
 
-def _page(request, qs, ordering, prefix=""):
+def _page(request, qs, ordering, prefix="", size: int | None = None):
     return paginate(
         qs,
         ordering,
         after=request.GET.get(f"{prefix}after"),
         before=request.GET.get(f"{prefix}before"),
+        size=size,
     )
 
 
