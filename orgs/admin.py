@@ -5,10 +5,11 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Permission
 from django.utils.html import format_html
 
+from orgs.forms import ModelForm
 from orgs.models import ACT_FOR_ORGANISATION, Organisation, OrganisationUserObjectPermission
 
 
-class OrganisationCreateForm(forms.ModelForm):
+class OrganisationCreateForm(ModelForm):
     """New organisations are placed under a parent given by its code (no 5-million-row select)."""
 
     parent_code = forms.CharField(
@@ -78,7 +79,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         return False
 
 
-class OrganisationRoleForm(forms.ModelForm):
+class OrganisationRoleForm(ModelForm):
     class Meta:
         model = OrganisationUserObjectPermission
         fields = ["content_object"]

@@ -350,7 +350,7 @@ def test_a_script_typed_as_a_target_outside_the_tree_is_shown_escaped(client_as)
 # -- a stale form --------------------------------------------------------------------------------
 
 
-STALE = "该转接已由其他人办理"
+STALE = "请刷新页面后查看"
 
 
 def test_approve_with_an_old_version_after_someone_else_acted_is_refused(client_as):
