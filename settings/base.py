@@ -21,7 +21,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "treebeard",
-    "axes",
+    "settings.apps.AxesConfig",
     "orgs",
     "members",
     "transfers",
@@ -113,6 +113,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# Chinese for what third-party apps leave in English (django-axes in 系统管理).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -156,3 +158,6 @@ EXCHANGE_SIGNING_KEY = env_str("EXCHANGE_SIGNING_KEY", "")
 EXCHANGE_TRUSTED_KEYS = dict(
     item.split("=", 1) for item in env_list("EXCHANGE_TRUSTED_KEYS", []) if "=" in item
 )
+
+# A form posted from a stale page: a Chinese page with a way back (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "orgs.views.csrf_failure"

@@ -166,7 +166,16 @@ class LetterFields(Form):
     """电子介绍信: what the initiator fills in."""
 
     dues_paid_through = MonthField(label="党费交至")
-    validity_days = forms.IntegerField(label="有效期（天）", min_value=1, max_value=90, initial=90)
+    validity_days = forms.IntegerField(
+        label="有效期（天）",
+        min_value=1,
+        max_value=90,
+        initial=90,
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value", "max_value"),
+            "介绍信有效期应为1至90天（最长3个月）。",
+        ),
+    )
     member_phone = forms.CharField(label="党员联系电话", max_length=20, required=False)
     letter_remarks = forms.CharField(
         label="备注", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
