@@ -28,6 +28,7 @@ def _home(request):
         "unreported": count_display(selectors.not_reported(org)),
         "overdue": overdue_here.count(),
         "overdue_below": count_display(supervision.overdue_steps(org)),
+        "progress": count_display(selectors.outgoing_progress(org)),
     }
     reminders = list(supervision.active_reminders(org)[:20])
     return render(request, "home.html", {"summary": summary, "reminders": reminders})
