@@ -179,3 +179,17 @@ def test_an_error_message_is_announced_as_an_alert_and_a_success_as_a_status(cli
         follow=True,
     )
     assert re.search(r'class="message message-success" role="status">已同意', page(response))
+
+
+def test_launching_a_draft_launched_meanwhile_says_who_launched_it(client_as):
+    from tests.transfer_helpers import actor_for, draft_to, launch, org_of
+
+    draft = draft_to(actor_for(org_of("wxy")), org_of("ltx_zb1"))
+    launch(draft)  # from another window
+    response = client_as("wxy").post(
+        reverse("transfers:apply_launch"), {"ids": str(draft.pk), "confirmed": "on"}, follow=True
+    )
+    html = page(response)
+    assert "该转接已由中共广西某大学文学院委员会于" in html
+    assert "办理（确认发起）" in html
+    assert response.redirect_chain[-1][0] == reverse("transfers:out_done")

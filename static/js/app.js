@@ -235,5 +235,21 @@
     });
   });
 
+  // Narrow screens show each table row as a card: every cell is labelled with its column's
+  // header (data-label), read from the table head so the templates need not repeat it.
+  // A table whose columns are months (工作督查) is not a list: it scrolls in its own box.
+  $all("table.table:not(.chart-table)").forEach(function (table) {
+    table.classList.add("cards");
+    var heads = $all("thead th", table).map(function (th) { return th.textContent.trim(); });
+    $all("tbody tr", table).forEach(function (row) {
+      var column = 0;
+      Array.from(row.cells).forEach(function (cell) {
+        var single = (cell.colSpan || 1) === 1;
+        if (single && !cell.hasAttribute("data-label") && heads[column]) cell.dataset.label = heads[column];
+        column += cell.colSpan || 1;
+      });
+    });
+  });
+
   syncConfirm(document);
 })();
