@@ -80,3 +80,11 @@ def test_a_user_without_an_organisation_and_without_admin_rights_is_told_why(cli
     response = client.get(reverse("home"))
     assert response.status_code == 403
     assert "尚未分配党组织" in response.content.decode()
+
+
+def test_an_administrator_opening_a_business_page_is_led_to_admin(admin_client):
+    response = admin_client.get(reverse("transfers:out_todo"))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "系统管理员" in html
+    assert f'href="{reverse("admin:index")}"' in html
