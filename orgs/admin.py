@@ -2,13 +2,14 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.utils.html import format_html
 
+from orgs.forms import ModelForm
 from orgs.models import ACT_FOR_ORGANISATION, Organisation, OrganisationUserObjectPermission
 
 
-class OrganisationCreateForm(forms.ModelForm):
+class OrganisationCreateForm(ModelForm):
     """New organisations are placed under a parent given by its code (no 5-million-row select)."""
 
     parent_code = forms.CharField(
@@ -78,7 +79,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         return False
 
 
-class OrganisationRoleForm(forms.ModelForm):
+class OrganisationRoleForm(ModelForm):
     class Meta:
         model = OrganisationUserObjectPermission
         fields = ["content_object"]
@@ -135,8 +136,18 @@ class OrganisationRoleInline(admin.TabularInline):
 
 User = get_user_model()
 admin.site.unregister(User)
+# Rights come from 任职党组织 (a role on a node of the tree), never from Django's groups or
+# model permissions: their screens would only offer switches that change nothing, in English.
+admin.site.unregister(Group)
 
 
 @admin.register(User)
 class UserWithRolesAdmin(UserAdmin):
     inlines = [OrganisationRoleInline]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("个人信息", {"fields": ["first_name", "last_name", "email"]}),
+        ("账号状态", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("重要日期", {"fields": ["last_login", "date_joined"]}),
+    ]

@@ -35,7 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "treebeard",
-    "axes",
+    "settings.apps.AxesConfig",
     "ops",
     "orgs",
     "members",
@@ -172,6 +172,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# Chinese for what third-party apps leave in English (django-axes in 系统管理).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -216,3 +218,6 @@ PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "", {"http", "https"})
 EXCHANGE_SYSTEM_ID = env_str("EXCHANGE_SYSTEM_ID", "")
 EXCHANGE_SIGNING_KEY = env_str("EXCHANGE_SIGNING_KEY", "")
 EXCHANGE_TRUSTED_KEYS = env_pairs("EXCHANGE_TRUSTED_KEYS")
+
+# A form posted from a stale page: a Chinese page with a way back (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "orgs.views.csrf_failure"

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from members.idcard import PHONE_RE, normalize_id_number
 from members.models import Gender, PartyStatus
+from orgs.forms import Form
 from orgs.models import Organisation
 from orgs.tree import subtree
 from transfers.models import InboundKind, TransferType
@@ -88,13 +89,13 @@ def clean_phone(value: str, *, required: bool) -> str:
     return value
 
 
-class VersionForm(forms.Form):
+class VersionForm(Form):
     """Every action form carries the version of the transfer the page was built from."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class TargetFields(forms.Form):
+class TargetFields(Form):
     """目的地党组织: chosen with the 放大镜 (``target``), or typed when it is not in the tree.
 
     Without JavaScript the name typed in ``target_query`` is looked up on submit; one match is
@@ -161,11 +162,20 @@ def _resolve_target(form, data, candidates):
     return data
 
 
-class LetterFields(forms.Form):
+class LetterFields(Form):
     """电子介绍信: what the initiator fills in."""
 
     dues_paid_through = MonthField(label="党费交至")
-    validity_days = forms.IntegerField(label="有效期（天）", min_value=1, max_value=90, initial=90)
+    validity_days = forms.IntegerField(
+        label="有效期（天）",
+        min_value=1,
+        max_value=90,
+        initial=90,
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value", "max_value"),
+            "介绍信有效期应为1至90天（最长3个月）。",
+        ),
+    )
     member_phone = forms.CharField(label="党员联系电话", max_length=20, required=False)
     letter_remarks = forms.CharField(
         label="备注", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -179,7 +189,7 @@ class ApplicationForm(TargetFields, LetterFields):
     """转出申请 · 转接详细信息 (step 2 of the wizard)."""
 
 
-class MemberChoiceForm(forms.Form):
+class MemberChoiceForm(Form):
     members = forms.ModelMultipleChoiceField(
         label="党员",
         queryset=None,
@@ -192,7 +202,7 @@ class MemberChoiceForm(forms.Form):
         self.fields["members"].queryset = queryset
 
 
-class ConfirmLaunchForm(forms.Form):
+class ConfirmLaunchForm(Form):
     confirmed = forms.BooleanField(label=CONFIRM_LAUNCH, required=False)
 
 
@@ -263,7 +273,7 @@ class ConfirmForm(VersionForm):
     confirmed = forms.BooleanField(required=False)
 
 
-class HistorySearchForm(forms.Form):
+class HistorySearchForm(Form):
     name = forms.CharField(label="姓名", max_length=50, required=False)
     id_number = forms.CharField(label="身份证号", max_length=18, required=False)
     transfer_type = forms.ChoiceField(
@@ -288,7 +298,7 @@ class HistorySearchForm(forms.Form):
 PAGE_SIZES = [("", "20条"), ("50", "50条"), ("100", "100条"), ("200", "200条")]
 
 
-class UnreportedSearchForm(forms.Form):
+class UnreportedSearchForm(Form):
     name = forms.CharField(label="姓名", max_length=50, required=False)
     id_number = forms.CharField(label="身份证号", max_length=18, required=False)
     size = forms.TypedChoiceField(
@@ -302,7 +312,7 @@ class UnreportedSearchForm(forms.Form):
         return self.cleaned_data["id_number"].strip().upper()
 
 
-class ExchangeChoiceForm(forms.Form):
+class ExchangeChoiceForm(Form):
     via_exchange = forms.TypedChoiceField(
         label="是否通过业务交换区转入",
         choices=[("1", "是"), ("0", "否")],
@@ -360,14 +370,14 @@ def inbound_candidates(initiator: Organisation):
     return subtree(initiator).filter(is_active=True)
 
 
-class RetrieveForm(forms.Form):
+class RetrieveForm(Form):
     id_number = forms.CharField(label="身份证号", max_length=18)
 
     def clean_id_number(self):
         return normalize_id_number(self.cleaned_data["id_number"])
 
 
-class WorkSearchForm(forms.Form):
+class WorkSearchForm(Form):
     """查询 in 待办工作 and 已办工作: exact 姓名 / 身份证号, 转接类型, order, rows per page."""
 
     name = forms.CharField(label="姓名", max_length=50, required=False)

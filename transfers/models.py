@@ -252,6 +252,11 @@ class Transfer(models.Model):
                 condition=Q(state=TransferState.RETURNED),
                 name="transfers_returned_idx",
             ),
+            models.Index(
+                fields=["source_path", "-id"],
+                condition=Q(state__in=UNFINISHED_STATES),
+                name="transfers_out_progress_idx",
+            ),
             models.Index(fields=["id_number"], name="transfers_id_number_idx"),
             models.Index(fields=["member_name"], name="transfers_member_name_idx"),
         ]
@@ -287,6 +292,16 @@ class Transfer(models.Model):
             return self.pending_steps[0].org if self.pending_steps else None
         step = self.pending_step
         return step.org if step else None
+
+    @property
+    def route(self) -> list[TransferStep]:
+        """This round's path, in order, from the lists' ``route_steps`` prefetch."""
+        return [step for step in self.route_steps if step.round == self.round]
+
+    @property
+    def where_now(self) -> TransferStep | None:
+        """The step waiting for its organisation, from the ``route_steps`` prefetch."""
+        return next((s for s in self.route_steps if s.state == StepState.PENDING), None)
 
     def current_steps(self) -> models.QuerySet[TransferStep]:
         return self.steps.filter(round=self.round).order_by("order")

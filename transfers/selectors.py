@@ -246,6 +246,47 @@ def done_ordering(f: WorkFilters) -> list[str]:
     return DONE_OVERDUE_ORDERING if f.sort == "overdue" else DONE_ORDERING
 
 
+# -- 转接进度: the members of this organisation's subtree on their way out -----------------------
+
+
+def route_steps() -> Prefetch:
+    """Prefetch the path's steps (all rounds, in order) into ``route_steps``: one query a page."""
+    return Prefetch(
+        "steps",
+        queryset=TransferStep.objects.exclude(state__in=(StepState.SUPERSEDED, StepState.CANCELLED))
+        .select_related("org")
+        .order_by("round", "order"),
+        to_attr="route_steps",
+    )
+
+
+def outgoing_progress(org: Organisation) -> QuerySet[Transfer]:
+    """转出 · 转接进度 (本支部党员转接进度): every unfinished transfer of a member whose branch is
+    in ``org``'s subtree, whoever launched it, with where it is now and its path.
+
+    A branch launches nothing itself (its committee does), so without this list a secretary
+    cannot see where their own member's transfer stands."""
+    return (
+        Transfer.objects.unfinished()
+        .from_subtree_of(org)
+        .select_related(*ROW_RELATED)
+        .prefetch_related(route_steps())
+    )
+
+
+PROGRESS_ORDERING = ["-id"]
+
+
+def member_transfers(member, org: Organisation) -> QuerySet[Transfer]:
+    """The transfers of ``member`` that ``org`` may open (from or into its subtree), for the
+    member's page, newest first, each with where it is now."""
+    return (
+        Transfer.objects.filter(member=member)
+        .filter(Q(source_path__startswith=org.path) | Q(dest_path__startswith=org.path))
+        .prefetch_related(route_steps())
+    )
+
+
 # -- 未报到 and the histories -------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     # 转出
     path("out/todo/", lists.out_todo, name="out_todo"),
     path("out/done/", lists.out_done, name="out_done"),
+    path("out/progress/", lists.out_progress, name="out_progress"),
     path("out/history/", lists.out_history, name="out_history"),
     path(
         "out/history/export/",

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from orgs.forms import Form
 from orgs.scoping import committee_required, org_required
 from transfers import rules, selectors, services
 from transfers.errors import TransferError
@@ -54,7 +55,7 @@ def batch_context(back: str, org) -> dict:
     }
 
 
-class BatchApproveForm(forms.Form):
+class BatchApproveForm(Form):
     confirmed = forms.BooleanField(label=CONFIRM_CHECKED, required=False, widget=CONFIRM_BOX)
     opinion = forms.CharField(
         label="审批意见（每条相同）",
@@ -69,7 +70,7 @@ class BatchApproveForm(forms.Form):
         return True
 
 
-class BatchReportForm(forms.Form):
+class BatchReportForm(Form):
     confirmed = forms.BooleanField(
         label="已确认以上党员均已到本党组织报到", required=False, widget=CONFIRM_BOX
     )
@@ -80,7 +81,7 @@ class BatchReportForm(forms.Form):
         return True
 
 
-class BatchReceiveForm(forms.Form):
+class BatchReceiveForm(Form):
     received_on = DateField(
         label="转入本组织时间", error_messages={"required": "请填写转入本组织时间。"}
     )

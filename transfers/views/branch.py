@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from members.models import Member, MemberState
+from orgs.forms import Form
 from orgs.paging import paginate
 from orgs.scoping import committee_required
 from transfers import services
@@ -14,7 +15,7 @@ from transfers.errors import TransferError
 from transfers.models import Transfer, TransferType
 
 
-class BranchMoveForm(forms.Form):
+class BranchMoveForm(Form):
     from_branch = forms.ModelChoiceField(label="转出支部", queryset=None, empty_label="请选择")
     members = forms.ModelMultipleChoiceField(
         label="党员",

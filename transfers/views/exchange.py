@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_POST
 
+from orgs.forms import Form
 from orgs.scoping import committee_required, org_required
 from transfers import exchange, selectors, services
 from transfers.errors import TransferError
@@ -21,12 +22,12 @@ from transfers.forms import LetterFields, _resolve_target, inbound_candidates, i
 from transfers.models import ExchangePackage, TransferState
 
 
-class FindForm(forms.Form):
+class FindForm(Form):
     id_number = forms.CharField(label="身份证号", max_length=18)
     letter_serial = forms.CharField(label="介绍信编号", max_length=60)
 
 
-class UploadForm(forms.Form):
+class UploadForm(Form):
     file = forms.FileField(label="交换包文件", error_messages={"required": "请选择交换包文件。"})
 
 

@@ -91,6 +91,17 @@ def out_done(request):
     )
 
 
+@org_required
+def out_progress(request):
+    """转出 · 转接进度: where each member of this organisation's subtree on the way out stands."""
+    page = _page(request, selectors.outgoing_progress(request.org), selectors.PROGRESS_ORDERING)
+    return render(
+        request,
+        "transfers/out_progress.html",
+        {**_tabs(request, "out", "out_progress"), "page": page},
+    )
+
+
 def _history(request, *, section, current, selector, date_label, export_url):
     form = HistorySearchForm(request.GET or None)
     filters = _filters(form)

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from orgs.forms import Form
 from orgs.paging import paginate
 from orgs.scoping import org_required
 from transfers import supervision
@@ -22,7 +23,7 @@ from transfers.models import TransferStep
 from transfers.services import Actor
 
 
-class SupervisionFilter(forms.Form):
+class SupervisionFilter(Form):
     date_from = DateField(label="起", required=False)
     date_to = DateField(label="止", required=False)
     days = forms.IntegerField(label="超期天数", min_value=1, max_value=365, required=False)
