@@ -6,9 +6,10 @@ from django.utils import timezone
 from members.idcard import PHONE_RE, birth_date_of, normalize_id_number
 from members.models import Member, PartyStatus
 from members.text import CleanTextMixin
+from orgs.forms import Form, ModelForm
 
 
-class MemberSearchForm(forms.Form):
+class MemberSearchForm(Form):
     """党员信息维护的查询条件: exact match, as the manual says (精确查询)."""
 
     name = forms.CharField(label="姓名", max_length=50, required=False)
@@ -21,7 +22,7 @@ class MemberSearchForm(forms.Form):
         return self.cleaned_data["name"].strip()
 
 
-class MemberForm(CleanTextMixin, forms.ModelForm):
+class MemberForm(CleanTextMixin, ModelForm):
     """党员信息维护 · 修改. Moving a member to another branch is a transfer, not an edit."""
 
     dues_paid_through = forms.CharField(

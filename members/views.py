@@ -44,10 +44,23 @@ def member_detail(request, pk: int):
     member = get_in_subtree_or_404(
         Member.objects.select_related("branch"), request.org, "branch_path", pk=pk
     )
+    from transfers.selectors import member_transfers
+
+    transfers = paginate(
+        member_transfers(member, request.org),
+        ["-id"],
+        after=request.GET.get("t_after"),
+        before=request.GET.get("t_before"),
+        size=10,
+    )
     return render(
         request,
         "members/member_detail.html",
-        {"member": member, "can_edit": member.state == MemberState.NORMAL},
+        {
+            "member": member,
+            "can_edit": member.state == MemberState.NORMAL,
+            "transfers": transfers,
+        },
     )
 
 

@@ -3,13 +3,14 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.utils.html import format_html
 
+from orgs.forms import ModelForm
 from orgs.models import ACT_FOR_ORGANISATION, Organisation, OrganisationUserObjectPermission
 
 
-class OrganisationCreateForm(forms.ModelForm):
+class OrganisationCreateForm(ModelForm):
     """New organisations are placed under a parent given by its code (no 5-million-row select)."""
 
     parent_code = forms.CharField(
@@ -79,7 +80,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         return False
 
 
-class OrganisationRoleForm(forms.ModelForm):
+class OrganisationRoleForm(ModelForm):
     class Meta:
         model = OrganisationUserObjectPermission
         fields = ["content_object"]
@@ -136,6 +137,9 @@ class OrganisationRoleInline(admin.TabularInline):
 
 User = get_user_model()
 admin.site.unregister(User)
+# Rights come from 任职党组织 (a role on a node of the tree), never from Django's groups or
+# model permissions: their screens would only offer switches that change nothing, in English.
+admin.site.unregister(Group)
 
 
 class SeparatedDutiesUserChangeForm(UserChangeForm):
@@ -158,3 +162,12 @@ class SeparatedDutiesUserChangeForm(UserChangeForm):
 class UserWithRolesAdmin(UserAdmin):
     form = SeparatedDutiesUserChangeForm
     inlines = [OrganisationRoleInline]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("个人信息", {"fields": ["first_name", "last_name", "email"]}),
+        ("账号状态", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        # 三员分立: 系统管理员 / 安全管理员 / 审计管理员 (accounts.admin_roles), one at most.
+        ("管理员角色（三员分立）", {"fields": ["groups"]}),
+        ("重要日期", {"fields": ["last_login", "date_joined"]}),
+    ]

@@ -106,6 +106,10 @@ class OrganisationUserObjectPermission(UserObjectPermissionBase):
         verbose_name = "账号的党组织角色"
         verbose_name_plural = "账号的党组织角色"
 
+    def __str__(self) -> str:
+        # guardian's own reads "org | user | codename", shown as is in 系统管理's role inline.
+        return f"{self.user}在{self.content_object}任职"
+
 
 class OrganisationGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(

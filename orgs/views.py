@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -23,3 +23,9 @@ def switch_organisation(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "home"
     return redirect(target)
+
+
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW: the page of a form that went stale, in the site's layout, in Chinese,
+    saying what to do (Django's own page is English and has no way back)."""
+    return render(request, "403_csrf.html", status=403)

@@ -5,13 +5,27 @@ from pathlib import Path
 
 import dj_database_url
 
-from settings.env import env_bool, env_int, env_list, env_str
+from ops.logconfig import logging_config
+from settings.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_origins,
+    env_pairs,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = env_str("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
+
+# How many reverse proxies stand in front; ops.net.client_ip trusts only the entries they add.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -22,7 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "treebeard",
-    "axes",
+    "settings.apps.AxesConfig",
+    "ops",
     "orgs",
     "members",
     "transfers",
@@ -31,6 +46,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz and /readyz answer before host checks, redirects and sessions.
+    "ops.health.HealthCheckMiddleware",
+    "ops.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -42,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "orgs.middleware.ActingOrganisationMiddleware",
+    "ops.routers.ReplicaMiddleware",
     "orgs.middleware.NoStoreMiddleware",
     "accounts.middleware.AbsoluteSessionLimitMiddleware",
     "audit.middleware.AuditContextMiddleware",
@@ -69,12 +88,49 @@ TEMPLATES = [
 ]
 
 # SQLite is the embedded default for the one-command demo; DATABASE_URL selects PostgreSQL.
+_DB_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql"}
+_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 0)
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        env_url("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}", _DB_SCHEMES),
+        conn_max_age=_CONN_MAX_AGE,
     )
 }
+# A streaming replica for the heavy reads (ops.routers); reads stay on the primary without one.
+_REPLICA_URL = env_url("DATABASE_REPLICA_URL", "", _DB_SCHEMES)
+if _REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(_REPLICA_URL, conn_max_age=_CONN_MAX_AGE)
+REPLICA_DATABASE = "replica" if _REPLICA_URL else None
+DATABASE_ROUTERS = ["ops.routers.ReplicaRouter"]
+# URL names whose reads go to the replica: the histories, 工作督查 and their exports.
+REPLICA_URL_NAMES = [
+    "transfers:out_history",
+    "transfers:out_history_export",
+    "transfers:in_history",
+    "transfers:in_history_export",
+    "transfers:supervision",
+    "transfers:supervision_export",
+]
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 30)
+
+# One cache shared by every worker and node: rate limits and login lockouts live here. Redis when
+# REDIS_URL is set, else a table in the database (made by ops' first migration).
+_REDIS_URL = env_url("REDIS_URL", "", {"redis", "rediss", "unix"})
+if _REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _REDIS_URL,
+            "KEY_PREFIX": "zuzhi",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "ops_cache",
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -83,97 +139,8 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
-
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
-
-# A session ends after 30 minutes without a request.
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
-SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = True
-
-# django-axes: lock a username after 5 failures, whatever the IP (behind a proxy all share one).
-AXES_FAILURE_LIMIT = 5
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_COOLOFF_TIME = 1  # hours
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-
-# django-guardian: no anonymous user row, direct foreign-key permission models only.
-ANONYMOUS_USER_NAME = None
-GUARDIAN_RAISE_403 = False
-
-LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文")]
-TIME_ZONE = "Asia/Shanghai"
-USE_I18N = True
-USE_TZ = True
-
-STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
-
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
-
-X_FRAME_OPTIONS = "DENY"
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-}
-
-# Lists: how many rows a page shows, and where counting stops above county level.
-PAGE_SIZE = env_int("PAGE_SIZE", 20)
-COUNT_CAP = env_int("COUNT_CAP", 10_000)
-
-# axes.W006 warns that locking by username alone lets an attacker rotate IPs; that is the point
-# here: behind the intranet's proxy every user shares one IP, and the issue asks for per-username.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
-
-# 工作督查: a step pending longer than this many days is 超期未办.
-SUPERVISION_OVERDUE_DAYS = env_int("SUPERVISION_OVERDUE_DAYS", 7)
-
-# 介绍信查验 (public): at most this many look-ups per client address per window (seconds).
-VERIFY_RATE_LIMIT = (env_int("VERIFY_RATE_LIMIT", 20), env_int("VERIFY_RATE_WINDOW", 600))
-# Where the public verification page is reached from outside (printed in the letters' QR code);
-# empty: the address the request came in on.
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
-
-# 业务交换区: this deployment's name, its Ed25519 signing key (base64 of the 32-byte seed) and the
-# public keys of the deployments whose package files it accepts ("name=base64key,name2=...").
-EXCHANGE_SYSTEM_ID = env_str("EXCHANGE_SYSTEM_ID", "")
-EXCHANGE_SIGNING_KEY = env_str("EXCHANGE_SIGNING_KEY", "")
-EXCHANGE_TRUSTED_KEYS = dict(
-    item.split("=", 1) for item in env_list("EXCHANGE_TRUSTED_KEYS", []) if "=" in item
-)
-
-# -- Security (issue 10): audit trail --------------------------------------------------------------
-# Audit rows are kept this many days; below 184 (网络安全法 §21) the system check audit.E001 stops
-# the deployment and purge_audit refuses to run.
-AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 184)
-
-# -- Security (issue 10): accounts ---------------------------------------------------------------
-# Lock a username from one address after 5 failures for 30 minutes (a stranger elsewhere cannot
-# lock a known account); accounts.throttle adds a growing delay per username across addresses.
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_COOLOFF_TIME = dt.timedelta(minutes=30)
-# Password policy: ≥ 8 characters of three classes, not common, not like the username.
+# Password policy (等保 身份鉴别): ≥ 8 characters of three classes, not common, not like the
+# username, up to 128 characters.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -185,6 +152,94 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.CharacterClassesValidator"},
     {"NAME": "accounts.validators.MaximumLengthValidator"},
 ]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# A session ends after 30 minutes without a request.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+
+# django-axes: lock a username from one client address after 5 failures for 30 minutes, so a
+# stranger elsewhere cannot lock a known account out (the address is ops.net.client_ip's, behind
+# the trusted proxies); accounts.throttle adds a growing delay per username across addresses.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = dt.timedelta(minutes=30)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "default"
+AXES_CLIENT_IP_CALLABLE = "ops.net.client_ip"
+
+# django-guardian: no anonymous user row, direct foreign-key permission models only.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+# Chinese for what third-party apps leave in English (django-axes in 系统管理).
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Logs go to stdout (journald or the container collects them): JSON lines by default, one per
+# request (ops.logs) plus every other record, each with the request id; ID numbers masked.
+LOGGING = logging_config(
+    level=env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
+    fmt=env_choice("LOG_FORMAT", "json", ["json", "text"]),
+)
+
+# Lists: how many rows a page shows, and where counting stops above county level.
+PAGE_SIZE = env_int("PAGE_SIZE", 20, minimum=1)
+COUNT_CAP = env_int("COUNT_CAP", 10_000)
+
+# axes.W006 warns that locking by username alone lets an attacker rotate IPs; that is the point
+# here: behind the intranet's proxy every user shares one IP, and the issue asks for per-username.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# 工作督查: a step pending longer than this many days is 超期未办.
+SUPERVISION_OVERDUE_DAYS = env_int("SUPERVISION_OVERDUE_DAYS", 7)
+
+# 介绍信查验 (public): at most this many look-ups per client address per window (seconds).
+VERIFY_RATE_LIMIT = (
+    env_int("VERIFY_RATE_LIMIT", 20, minimum=1),
+    env_int("VERIFY_RATE_WINDOW", 600, minimum=1),
+)
+# Where the public verification page is reached from outside (printed in the letters' QR code);
+# empty: the address the request came in on.
+PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "", {"http", "https"})
+
+# 业务交换区: this deployment's name, its Ed25519 signing key (base64 of the 32-byte seed) and the
+# public keys of the deployments whose package files it accepts ("name=base64key,name2=...").
+EXCHANGE_SYSTEM_ID = env_str("EXCHANGE_SYSTEM_ID", "")
+EXCHANGE_SIGNING_KEY = env_str("EXCHANGE_SIGNING_KEY", "")
+EXCHANGE_TRUSTED_KEYS = env_pairs("EXCHANGE_TRUSTED_KEYS")
+
+# A form posted from a stale page: a Chinese page with a way back (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "orgs.views.csrf_failure"
+
+# -- Security (issue 10): audit trail --------------------------------------------------------------
+# Audit rows are kept this many days; below 184 (网络安全法 §21) the system check audit.E001 stops
+# the deployment and purge_audit refuses to run.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 184)
+
+# -- Security (issue 10): accounts ---------------------------------------------------------------
 # A session ends 8 hours after login whatever the activity (idle: SESSION_COOKIE_AGE).
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 8 * 60 * 60)
 # 三员分立: one account may hold one of the three administrator groups only.

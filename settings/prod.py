@@ -1,17 +1,44 @@
-"""Production: every secret from the environment, secure cookies, hashed static files."""
+"""Production: every secret from the environment, HTTPS behind a proxy, hashed static files."""
 
 from django.core.exceptions import ImproperlyConfigured
 
 from settings.base import *  # noqa: F403
-from settings.base import SECRET_KEY
-from settings.env import env_bool
+from settings.base import ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, SECRET_KEY, TRUSTED_PROXIES
+from settings.env import env_bool, env_int
 
 DEBUG = False
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to at least 50 random characters")
 
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+# HTTPS=1: users reach the site over HTTPS, TLS ending at the proxy (docs/deploy.md). A plain-HTTP
+# intranet sets HTTPS=0, which also turns secure cookies off unless SECURE_COOKIES says otherwise.
+HTTPS = env_bool("HTTPS", True)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    # Health checks come from the proxy or a load balancer over plain HTTP on loopback.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    if TRUSTED_PROXIES > 0:
+        # Only a trusted proxy's word counts; nginx sets the header on every request.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Browsers send Origin: https://<host>; name each allowed host so the CSRF check passes even
+    # when the proxy rewrites Host.
+    CSRF_TRUSTED_ORIGINS = [
+        *CSRF_TRUSTED_ORIGINS,
+        *(
+            f"https://{'*' if host.startswith('.') else ''}{host}"
+            for host in ALLOWED_HOSTS
+            if host != "*"
+        ),
+    ]
+
+# security.W021 asks for HSTS preload: that list is for public internet domains compiled into
+# browsers; an intranet host name cannot be on it.
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]  # noqa: F405
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

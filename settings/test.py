@@ -17,3 +17,13 @@ WHITENOISE_AUTOREFRESH = True
 
 EXCHANGE_SYSTEM_ID = "test-system"
 EXCHANGE_SIGNING_KEY = "nC7uE2tm6AUvNMXV5FPh6Vw3Do7GQzjQ6NoyW8fHKKY="
+
+# Each process its own cache, so tests do not see each other's rate limits and lockouts; the
+# production caches (Redis, the database table) are shared, tests/test_ops_cache.py shows it.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# axes.W001 says a local-memory cache is per process: intended here, and only here.
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "axes.W001"]  # noqa: F405
+# A replica alias that is the test database itself, used only where tests/test_ops_routers.py
+# turns the routing on with REPLICA_DATABASE = "replica".
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+REPLICA_DATABASE = None

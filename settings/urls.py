@@ -11,6 +11,17 @@ from orgs import views as org_views
 from transfers import public_views
 from transfers.views import home
 
+
+class FaviconRedirect(RedirectView):
+    """/favicon.ico → the hashed favicon.svg, looked up per request: under the manifest storage
+    a lookup at import time would fail before collectstatic (and so break migrate and check)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("favicon.svg")
+
+
 admin.site.site_header = "全国党员管理信息系统 · 系统管理"
 admin.site.site_title = "系统管理"
 admin.site.index_title = "党组织、党员与账号"
@@ -39,7 +50,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(
         "favicon.ico",
-        login_not_required(RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+        login_not_required(FaviconRedirect.as_view()),
         name="favicon",
     ),
 ]

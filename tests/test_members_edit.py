@@ -51,7 +51,7 @@ def test_a_new_id_number_moves_the_birth_date(client_as, member):
         ("phone", "12345", "电话格式不正确"),
         ("dues_paid_through", "下个月", "年月"),
         ("joined_on", "2099-01-01", "入党日期不合理"),
-        ("name", "   ", "必填"),
+        ("name", "   ", "请填写姓名。"),
     ],
 )
 def test_bad_input_is_explained_next_to_the_field_and_nothing_changes(

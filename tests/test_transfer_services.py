@@ -401,7 +401,7 @@ def test_it_refuses_to_approve_a_returned_transfer(county, actor):
 
     refused(
         services.approve,
-        "该转接当前状态为“已退回”",
+        "当前状态为“已退回”",
         actor=actor("gxu"),
         transfer=transfer,
         confirmed=True,
@@ -421,6 +421,8 @@ def test_a_stale_form_is_refused(county, actor):
             actor=actor("gxu"), transfer=transfer, confirmed=True, expected_version=version
         )
     assert "请刷新页面" in caught.value.message
+    assert "已由中共广西某大学文学院委员会于" in caught.value.message
+    assert "办理（确认发起）" in caught.value.message
     services.approve(
         actor=actor("gxu"), transfer=transfer, confirmed=True, expected_version=transfer.version
     )
@@ -1302,9 +1304,14 @@ def test_of_two_simultaneous_approvals_exactly_one_wins(demo_db):
     for thread in threads:
         thread.join()
 
-    assert sorted(outcomes, key=len) == [
-        "approved",
-        "当前不是本党组织的办理环节，该转接可能已由其他党组织办理。",
-    ]
+    approved, refused = sorted(outcomes, key=len)
+    assert approved == "approved"
+    # the losing click is told who acted first, what they did and when
+    acted = fresh(transfer).events.get(action=EventAction.APPROVE)
+    at = timezone.localtime(acted.at).strftime("%Y-%m-%d %H:%M")
+    assert refused == (
+        f"该转接已由中共广西某大学委员会于 {at} 办理（同意），"
+        "当前状态为“审批中”，请刷新页面后查看。"
+    )
     assert fresh(transfer).events.filter(action=EventAction.APPROVE).count() == 1
     assert pending(transfer).org == org_of("ltx")

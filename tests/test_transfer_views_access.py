@@ -316,6 +316,7 @@ def test_a_branch_sees_its_members_transfer_without_any_action(client_as):
 # -- not this organisation's turn: refused, nothing changes --------------------------------------
 
 NOT_MY_TURN = "当前不是本党组织的办理环节"
+AFTER_MY_TURN = "该转接已由中共广西某大学委员会于"
 
 # (action, who, the transfer, what the refusal says)
 REFUSALS = [
@@ -324,11 +325,11 @@ REFUSALS = [
     ("reject", "gx", "launched", NOT_MY_TURN),
     ("change", "gx", "launched", NOT_MY_TURN),
     ("conclude", "gx", "national", NOT_MY_TURN),
-    # 广西某大学党委 after its own 同意: the turn is 离退休党委's.
-    ("approve", "gxu", "at_receiver", NOT_MY_TURN),
-    ("reject", "gxu", "at_receiver", NOT_MY_TURN),
-    ("change", "gxu", "at_receiver", NOT_MY_TURN),
-    ("conclude", "gxu", "at_receiver", NOT_MY_TURN),
+    # 广西某大学党委 after its own 同意: the turn is 离退休党委's, and it is told who acted last.
+    ("approve", "gxu", "at_receiver", AFTER_MY_TURN),
+    ("reject", "gxu", "at_receiver", AFTER_MY_TURN),
+    ("change", "gxu", "at_receiver", AFTER_MY_TURN),
+    ("conclude", "gxu", "at_receiver", AFTER_MY_TURN),
     # the node that concludes cannot approve instead
     ("approve", "gxu", "national", "本节点的职责是“办结”，不能办理此操作。"),
     # the receiving committee before its turn

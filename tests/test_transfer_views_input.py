@@ -5,6 +5,7 @@ a form that is out of date. Each is refused in Chinese, next to the field, and n
 import datetime as dt
 
 import pytest
+from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from tests.transfer_helpers import actor_for, fresh, launch, org_of, receive
@@ -351,7 +352,7 @@ def test_a_script_typed_as_a_target_outside_the_tree_is_shown_escaped(client_as)
 # -- a stale form --------------------------------------------------------------------------------
 
 
-STALE = "该转接已由其他人办理"
+STALE = "请刷新页面后查看"
 
 
 def test_approve_with_an_old_version_after_someone_else_acted_is_refused(client_as):
@@ -408,7 +409,11 @@ def test_a_second_launch_of_the_same_draft_says_it_was_launched(client_as):
     launch(draft)
     before = snapshot(draft)
     response = client_as("wxy").post(url("apply_launch"), {"ids": draft.pk, "confirmed": "on"})
-    assert response.status_code == 404  # no longer a draft of this committee
+    assert response.status_code == 302  # to 已办工作, where the launched transfer is
+    assert response.url == url("out_done")
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "该转接已由中共广西某大学文学院委员会于" in message
+    assert "办理（确认发起）" in message
     assert snapshot(draft) == before
 
 

@@ -13,10 +13,11 @@ from django.utils import timezone
 from members.idcard import PHONE_RE, normalize_id_number
 from members.models import Gender, PartyStatus
 from members.text import CleanTextMixin, clean_text
+from orgs.forms import Form
 from orgs.ids import parse_id
 from orgs.models import Organisation
 from orgs.tree import subtree
-from transfers.models import TransferType
+from transfers.models import InboundKind, TransferType
 from transfers.paths import target_candidates
 from transfers.services import CONFIRM_CHECKED, CONFIRM_LAUNCH, CONFIRM_REPORTED
 
@@ -148,13 +149,13 @@ def clean_phone(value: str, *, required: bool) -> str:
     return value
 
 
-class VersionForm(CleanTextMixin, forms.Form):
+class VersionForm(CleanTextMixin, Form):
     """Every action form carries the version of the transfer the page was built from."""
 
     version = IdField()
 
 
-class TargetFields(CleanTextMixin, forms.Form):
+class TargetFields(CleanTextMixin, Form):
     """目的地党组织: chosen with the 放大镜 (``target``), or typed when it is not in the tree.
 
     Without JavaScript the name typed in ``target_query`` is looked up on submit; one match is
@@ -221,11 +222,20 @@ def _resolve_target(form, data, candidates):
     return data
 
 
-class LetterFields(CleanTextMixin, forms.Form):
+class LetterFields(CleanTextMixin, Form):
     """电子介绍信: what the initiator fills in."""
 
     dues_paid_through = MonthField(label="党费交至")
-    validity_days = forms.IntegerField(label="有效期（天）", min_value=1, max_value=90, initial=90)
+    validity_days = forms.IntegerField(
+        label="有效期（天）",
+        min_value=1,
+        max_value=90,
+        initial=90,
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value", "max_value"),
+            "介绍信有效期应为1至90天（最长3个月）。",
+        ),
+    )
     member_phone = forms.CharField(label="党员联系电话", max_length=20, required=False)
     letter_remarks = forms.CharField(
         label="备注", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -239,7 +249,7 @@ class ApplicationForm(TargetFields, LetterFields):
     """转出申请 · 转接详细信息 (step 2 of the wizard)."""
 
 
-class MemberChoiceForm(forms.Form):
+class MemberChoiceForm(Form):
     members = IdMultipleChoiceField(
         label="党员",
         queryset=None,
@@ -252,7 +262,7 @@ class MemberChoiceForm(forms.Form):
         self.fields["members"].queryset = queryset
 
 
-class ConfirmLaunchForm(forms.Form):
+class ConfirmLaunchForm(Form):
     confirmed = TickField(label=CONFIRM_LAUNCH)
 
 
@@ -367,7 +377,7 @@ class ConcludeForm(ConfirmForm):
         return data
 
 
-class HistorySearchForm(forms.Form):
+class HistorySearchForm(Form):
     name = forms.CharField(label="姓名", max_length=50, required=False)
     id_number = forms.CharField(label="身份证号", max_length=18, required=False)
     transfer_type = forms.ChoiceField(
@@ -389,9 +399,15 @@ class HistorySearchForm(forms.Form):
         return data
 
 
-class UnreportedSearchForm(forms.Form):
+PAGE_SIZES = [("", "20条"), ("50", "50条"), ("100", "100条"), ("200", "200条")]
+
+
+class UnreportedSearchForm(Form):
     name = forms.CharField(label="姓名", max_length=50, required=False)
     id_number = forms.CharField(label="身份证号", max_length=18, required=False)
+    size = forms.TypedChoiceField(
+        label="每页", choices=PAGE_SIZES, coerce=int, empty_value=None, required=False
+    )
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
@@ -400,7 +416,7 @@ class UnreportedSearchForm(forms.Form):
         return self.cleaned_data["id_number"].strip().upper()
 
 
-class ExchangeChoiceForm(forms.Form):
+class ExchangeChoiceForm(Form):
     via_exchange = forms.TypedChoiceField(
         label="是否通过业务交换区转入",
         choices=[("1", "是"), ("0", "否")],
@@ -410,9 +426,19 @@ class ExchangeChoiceForm(forms.Form):
     )
 
 
+def inbound_kind_field() -> forms.ChoiceField:
+    """选择转接类型 on 跨省（系统）转入 (the manual): from another province or another system."""
+    return forms.ChoiceField(
+        label="转接类型",
+        choices=[("", "请选择转接类型"), *InboundKind.choices],
+        error_messages={"required": "请选择转接类型。"},
+    )
+
+
 class InboundForm(LetterFields):
     """跨省（系统）转入: the member and the letter as typed from the paper letter."""
 
+    inbound_kind = inbound_kind_field()
     name = forms.CharField(label="姓名", max_length=50)
     gender = forms.ChoiceField(label="性别", choices=Gender.choices)
     ethnicity = forms.CharField(label="民族", max_length=20, initial="汉族")
@@ -448,8 +474,32 @@ def inbound_candidates(initiator: Organisation):
     return subtree(initiator).filter(is_active=True)
 
 
-class RetrieveForm(forms.Form):
+class RetrieveForm(Form):
     id_number = forms.CharField(label="身份证号", max_length=18)
 
     def clean_id_number(self):
         return normalize_id_number(self.cleaned_data["id_number"])
+
+
+class WorkSearchForm(Form):
+    """查询 in 待办工作 and 已办工作: exact 姓名 / 身份证号, 转接类型, order, rows per page."""
+
+    name = forms.CharField(label="姓名", max_length=50, required=False)
+    id_number = forms.CharField(label="身份证号", max_length=18, required=False)
+    transfer_type = forms.ChoiceField(
+        label="转接类型", choices=[("", "全部"), *TransferType.choices], required=False
+    )
+    sort = forms.ChoiceField(
+        label="排序",
+        choices=[("", "最新在前"), ("overdue", "超期在前，由早到晚")],
+        required=False,
+    )
+    size = forms.TypedChoiceField(
+        label="每页", choices=PAGE_SIZES, coerce=int, empty_value=None, required=False
+    )
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean_id_number(self):
+        return self.cleaned_data["id_number"].strip().upper()

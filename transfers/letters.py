@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import mimetypes
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
 import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -50,12 +52,17 @@ def capital_year_month(year: int, month: int) -> str:
 
 
 def letter_status(letter: Letter) -> str:
-    """有效 / 已过期 / 已使用 / 已撤销, as the public verification page says it."""
+    """有效 / 已过期 / 已使用 / 已撤销 / 已作废, as the public verification page says it."""
     from django.utils import timezone
 
     state = letter.transfer.state
-    if not letter.is_current or state == TransferState.REVOKED:
-        return "已撤销" if state == TransferState.REVOKED else "已作废（已换发新版本）"
+    if state == TransferState.REVOKED:
+        return "已撤销"
+    if not letter.is_current:
+        return "已作废（已换发新版本）"
+    if state == TransferState.RETRIEVED:
+        # 找回: the member is back at the source branch; the letter must not be used.
+        return "已作废（党员已找回）"
     if state in (TransferState.RECEIVED, TransferState.COMPLETED, TransferState.CONCLUDED):
         return "已使用"
     if letter.expires_on < timezone.localdate():
@@ -94,30 +101,46 @@ def letter_context(letter: Letter, request=None) -> dict:
     }
 
 
+def static_file(url: str) -> tuple[bytes, str]:
+    """The bytes and type of the static file behind ``url`` (as ``static()`` wrote it), read
+    exactly where the site serves it from: the configured static files storage (under the
+    manifest storage, the hashed name in STATIC_ROOT), or, where whitenoise serves straight from
+    the apps' folders (dev, tests), the finders. Anything else raises ValueError."""
+    parsed = urlparse(url)
+    prefix = urlparse(settings.STATIC_URL).path
+    prefix = "/" + prefix.lstrip("/")
+    if parsed.scheme not in ("http", "https") or not parsed.path.startswith(prefix):
+        raise ValueError(f"refused to fetch {url!r}")
+    name = unquote(parsed.path[len(prefix) :])
+    if not name or name.startswith("/") or "\\" in name or ".." in PurePosixPath(name).parts:
+        raise ValueError(f"refused to fetch {url!r}")
+    mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    try:
+        if staticfiles_storage.exists(name):
+            with staticfiles_storage.open(name) as f:
+                return f.read(), mime
+    except SuspiciousFileOperation:
+        raise ValueError(f"refused to fetch {url!r}") from None
+    if getattr(settings, "WHITENOISE_USE_FINDERS", False):
+        found = finders.find(name)
+        if found:
+            return Path(found).read_bytes(), mime
+    raise ValueError(f"no static file {name!r}")
+
+
 def _static_only_fetcher():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticOnlyFetcher(URLFetcher):
-        """WeasyPrint may load the app's own static files and inline data, nothing else: no
+        """WeasyPrint may load the site's own static files and inline data, nothing else: no
         file://, no network. Untrusted text in a letter could otherwise make it read local
         files or reach the network (CVE-2025-68616 and friends)."""
 
         def fetch(self, url, headers=None):
-            parsed = urlparse(url)
-            if parsed.scheme == "data":
+            if urlparse(url).scheme == "data":
                 return super().fetch(url, headers)
-            prefix = "/" + settings.STATIC_URL.lstrip("/")
-            if parsed.scheme not in ("http", "https") or not parsed.path.startswith(prefix):
-                raise ValueError(f"refused to fetch {url!r}")
-            relative = unquote(parsed.path[len(prefix) :])
-            if ".." in Path(relative).parts:
-                raise ValueError(f"refused to fetch {url!r}")
-            found = finders.find(relative)
-            if not found:
-                raise ValueError(f"no static file {relative!r}")
-            path = Path(found)
-            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+            content, mime = static_file(url)
+            return URLFetcherResponse(url, content, {"Content-Type": mime})
 
     return StaticOnlyFetcher()
 
@@ -128,6 +151,30 @@ def render_pdf(letter: Letter, *, request) -> bytes:
     html = render_to_string("transfers/letter_pdf.html", letter_context(letter, request))
     base_url = request.build_absolute_uri("/")
     return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher()).write_pdf()
+
+
+def render_letters_pdf(letters: list[Letter], *, request) -> bytes:
+    """Many letters as one PDF, each starting on a new page (打印介绍信 from a list)."""
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "transfers/letters_pdf.html",
+        {"letters": [letter_context(letter, request) for letter in letters]},
+    )
+    base_url = request.build_absolute_uri("/")
+    return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher()).write_pdf()
+
+
+def letters_pdf_response(request, letters: list[Letter]) -> HttpResponse:
+    from django.utils import timezone
+    from django.utils.http import content_disposition_header
+
+    response = HttpResponse(
+        render_letters_pdf(letters, request=request), content_type="application/pdf"
+    )
+    filename = f"介绍信-{len(letters)}封-{timezone.localdate():%Y%m%d}.pdf"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 def pdf_response(request, letter: Letter) -> HttpResponse:

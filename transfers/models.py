@@ -23,6 +23,14 @@ class TransferType(models.TextChoices):
     INBOUND = "inbound", "跨省（系统）转入"
 
 
+class InboundKind(models.TextChoices):
+    """跨省（系统）转入: whether the member comes from another province or another system
+    (自建系统、隐蔽党组织…); the manual's 选择转接类型 on that page."""
+
+    PROVINCE = "province", "跨省转入"
+    SYSTEM = "system", "跨系统转入"
+
+
 class TransferState(models.TextChoices):
     DRAFT = "draft", "待发起"
     IN_PROGRESS = "in_progress", "审批中"
@@ -179,6 +187,9 @@ class Transfer(models.Model):
     inbound_member = models.JSONField("转入党员信息", null=True, blank=True)
     origin_letter_number = models.CharField("原介绍信编号", max_length=40, blank=True)
     via_exchange = models.BooleanField("通过业务交换区转入", default=False)
+    inbound_kind = models.CharField(
+        "转入类型", max_length=10, choices=InboundKind.choices, blank=True, default=""
+    )
 
     # 接收 details.
     received_on = models.DateField("转入本组织时间", null=True, blank=True)
@@ -241,6 +252,11 @@ class Transfer(models.Model):
                 condition=Q(state=TransferState.RETURNED),
                 name="transfers_returned_idx",
             ),
+            models.Index(
+                fields=["source_path", "-id"],
+                condition=Q(state__in=UNFINISHED_STATES),
+                name="transfers_out_progress_idx",
+            ),
             models.Index(fields=["id_number"], name="transfers_id_number_idx"),
             models.Index(fields=["member_name"], name="transfers_member_name_idx"),
         ]
@@ -276,6 +292,16 @@ class Transfer(models.Model):
             return self.pending_steps[0].org if self.pending_steps else None
         step = self.pending_step
         return step.org if step else None
+
+    @property
+    def route(self) -> list[TransferStep]:
+        """This round's path, in order, from the lists' ``route_steps`` prefetch."""
+        return [step for step in self.route_steps if step.round == self.round]
+
+    @property
+    def where_now(self) -> TransferStep | None:
+        """The step waiting for its organisation, from the ``route_steps`` prefetch."""
+        return next((s for s in self.route_steps if s.state == StepState.PENDING), None)
 
     def current_steps(self) -> models.QuerySet[TransferStep]:
         return self.steps.filter(round=self.round).order_by("order")
@@ -380,6 +406,7 @@ class EventAction(models.TextChoices):
     SUPERVISE = "supervise", "督办"
     RECEIPT = "receipt", "登记回执"
     PUBLISH = "publish", "发布到业务交换区"
+    REISSUE = "reissue", "换发介绍信"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -625,6 +652,8 @@ class ExchangePackage(models.Model):
         related_name="+",
         verbose_name="转入转接",
     )
+    # 找回 on the publishing side withdraws the package: the member is back there.
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "业务交换包"
@@ -646,3 +675,7 @@ class ExchangePackage(models.Model):
     @property
     def is_claimed(self) -> bool:
         return self.claimed_at is not None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None

@@ -12,10 +12,11 @@ import re
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from ops.net import client_ip
+from ops.ratelimit import over_limit
 from transfers.letters import letter_status
 from transfers.models import Letter
 
@@ -27,20 +28,10 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * (len(name) - 1) if name else ""
 
 
-def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 def _over_limit(request) -> bool:
+    """Counted per client address in the shared cache, so every worker and node agrees."""
     count, window = settings.VERIFY_RATE_LIMIT
-    key = f"verify:{_client(request)}"
-    cache.add(key, 0, timeout=window)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        used = 1
-    return used > count
+    return over_limit(f"verify:{client_ip(request)}", limit=count, window=window)
 
 
 @login_not_required

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils import timezone
+
 from orgs.models import Organisation
 from transfers.errors import StaleTransfer, TransferError
 from transfers.models import StepRole, StepState, Transfer, TransferState, TransferStep
@@ -27,6 +29,7 @@ class Action(StrEnum):
     REPORT = "report"  # 报到
     SEND_BACK = "send_back"  # 退回
     RECEIPT = "receipt"  # 登记回执
+    REISSUE = "reissue"  # 换发介绍信
 
 
 # The actions taken at the node whose turn it is, and the step role each needs (None: any).
@@ -37,7 +40,17 @@ NODE_ROLES: dict[Action, StepRole | None] = {
     Action.REJECT: None,
     Action.CHANGE: None,
 }
+# A node's states once its organisation has decided (同意, 更改, 不同意, 接收, 办结).
+ACTED = (
+    StepState.APPROVED,
+    StepState.CHANGED,
+    StepState.REJECTED,
+    StepState.RECEIVED,
+    StepState.CONCLUDED,
+)
 REVOCABLE = (TransferState.DRAFT, TransferState.IN_PROGRESS, TransferState.RETURNED)
+# A member not yet reported may need a letter that is valid again (换发介绍信).
+REISSUABLE = (TransferState.IN_PROGRESS, TransferState.RECEIVED)
 
 
 def pending_step(transfer: Transfer) -> TransferStep | None:
@@ -51,27 +64,54 @@ def _refuse(message: str) -> None:
     raise TransferError(message)
 
 
+def _has_acted(transfer: Transfer, org: Organisation) -> bool:
+    """Whether ``org`` had a node of this round that is behind the transfer now."""
+    return transfer.steps.filter(round=transfer.round, org=org).filter(state__in=ACTED).exists()
+
+
+def stale(transfer: Transfer) -> StaleTransfer:
+    """The refusal of a click that came second: who acted first, when, and what they did.
+
+    Read from the latest entry of the event log, so it names the organisation, not a state.
+    """
+    event = transfer.events.select_related("org").order_by("-at", "-pk").first()
+    if event is None:
+        return StaleTransfer("该转接已由其他人办理，请刷新页面后查看。")
+    at = timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M")
+    return StaleTransfer(
+        f"该转接已由{event.org.name}于 {at} 办理（{event.get_action_display()}），"
+        f"当前状态为“{transfer.get_state_display()}”，请刷新页面后查看。"
+    )
+
+
 def require(
     transfer: Transfer,
     org: Organisation,
     action: Action,
     *,
     step: TransferStep | None = None,
+    explain: bool = True,
 ) -> TransferStep | None:
     """Raise ``TransferError`` (``StaleTransfer`` when someone else moved first) unless ``org``
     may take ``action`` on ``transfer`` now. For a node's action, return the pending step.
 
     ``step`` is the pending step when the caller has read it already (it saves a query).
+    ``explain=False`` skips reading the event log for the refusal's sentence (for ``may``).
     """
     state = transfer.state
     if action in NODE_ROLES:
         if state != TransferState.IN_PROGRESS:
+            if explain and state != TransferState.DRAFT:
+                raise stale(transfer)
             raise StaleTransfer(
                 f"该转接当前状态为“{transfer.get_state_display()}”，不能办理此操作。"
             )
         step = step or pending_step(transfer)
         if step is None or step.org_id != org.pk:
-            raise StaleTransfer("当前不是本党组织的办理环节，该转接可能已由其他党组织办理。")
+            if explain and (step is None or _has_acted(transfer, org)):
+                raise stale(transfer)  # this organisation's turn has passed: say who moved it
+            where = f"：该转接正在{step.org.name}办理" if step is not None else ""
+            raise StaleTransfer(f"当前不是本党组织的办理环节{where}。")
         role = NODE_ROLES[action]
         if role is not None and step.role != role:
             _refuse(f"本节点的职责是“{step.get_role_display()}”，不能办理此操作。")
@@ -109,6 +149,17 @@ def require(
             _refuse(f"该转接当前状态为“{transfer.get_state_display()}”，不能退回。")
         if not transfer.dest_path.startswith(org.path):
             _refuse("只有接收方党委可以退回该党员。")
+    elif action == Action.REISSUE:
+        # The letter is the initiating organisation's document (its seal, its serial number):
+        # it alone issues a new version, whether the member is still on the way or received
+        # and not yet reported; the other side asks it to.
+        if state not in REISSUABLE:
+            _refuse("只有转接中或未报到的转接可以换发介绍信。")
+        if transfer.initiator_id != org.pk:
+            _refuse("介绍信由开具介绍信的发起党组织换发，请联系发起党组织。")
+        letter = transfer.current_letter
+        if letter is None or letter.expires_on >= timezone.localdate():
+            _refuse("介绍信尚在有效期内，无需换发。")
     elif action == Action.RECEIPT:
         if state != TransferState.CONCLUDED or not transfer.out_of_system:
             _refuse("只有已办结、转出到系统外的转接需要登记纸质回执。")
@@ -121,7 +172,7 @@ def may(
     transfer: Transfer, org: Organisation, action: Action, *, step: TransferStep | None = None
 ) -> bool:
     try:
-        require(transfer, org, action, step=step)
+        require(transfer, org, action, step=step, explain=False)
     except TransferError:
         return False
     return True

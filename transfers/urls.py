@@ -4,6 +4,7 @@ import orgs.ids  # noqa: F401 - registers the <id:…> converter
 from transfers.views import (
     actions,
     apply,
+    batch,
     branch,
     detail,
     exchange,
@@ -19,6 +20,7 @@ urlpatterns = [
     # 转出
     path("out/todo/", lists.out_todo, name="out_todo"),
     path("out/done/", lists.out_done, name="out_done"),
+    path("out/progress/", lists.out_progress, name="out_progress"),
     path("out/history/", lists.out_history, name="out_history"),
     path(
         "out/history/export/",
@@ -55,6 +57,12 @@ urlpatterns = [
     ),
     path("inbound/details/", inbound.inbound_details, name="inbound_details"),
     path("inbound/<id:pk>/path/", inbound.inbound_preview, name="inbound_preview"),
+    # 批量办理 (graduation season)
+    path("batch/approve/", batch.batch_approve, name="batch_approve"),
+    path("batch/receive/", batch.batch_receive, name="batch_receive"),
+    path("batch/report/", batch.batch_report, name="batch_report"),
+    path("batch/result/", batch.batch_result, name="batch_result"),
+    path("batch/letters.pdf", batch.batch_letters, name="batch_letters"),
     # 支部间转接, 工作督查
     path("branch/", branch.branch_move, name="branch"),
     path("supervision/", supervision.supervision_page, name="supervision"),

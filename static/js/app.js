@@ -18,6 +18,42 @@
     });
   }
 
+  // A box left empty in a dialog: say so next to it, in the page's words (the forms are
+  // novalidate, so the browser shows no bubble of its own; the server checks again).
+  function fieldLabel(field) {
+    var box = field.closest(".field");
+    var label = box && $("label", box);
+    return label ? label.textContent.replace(/[*＊]/g, "").trim() : "";
+  }
+
+  function explainInvalid(scope) {
+    $all("[data-client-error]", scope).forEach(function (p) { p.remove(); });
+    $all(".field.has-client-error", scope).forEach(function (b) { b.classList.remove("has-error", "has-client-error"); });
+    var invalid = $all("input, select, textarea", scope).filter(function (f) {
+      return f.type !== "hidden" && !f.checkValidity();
+    });
+    invalid.forEach(function (f) {
+      var label = fieldLabel(f);
+      var text = f.validity.valueMissing
+        ? (f.tagName === "SELECT" ? "请选择" : "请填写") + label + "。"
+        : label + "格式不正确，请检查后重新填写。";
+      var p = document.createElement("p");
+      p.className = "field-error";
+      p.setAttribute("role", "alert");
+      p.dataset.clientError = "";
+      p.textContent = text;
+      var box = f.closest(".field");
+      if (box) { box.classList.add("has-error", "has-client-error"); box.appendChild(p); }
+    });
+    if (invalid.length) invalid[0].focus();
+    return invalid.length === 0;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var dialog = event.target.closest("dialog");
+    if (dialog && !explainInvalid(dialog)) event.preventDefault();
+  });
+
   function openDialog(dialog, trigger) {
     if (!dialog) return;
     var form = $("form", dialog);
@@ -50,11 +86,15 @@
     if (next) {
       event.preventDefault();
       var current = next.closest("dialog");
-      var invalid = $all("input, select, textarea", current).filter(function (f) {
-        return f.type !== "hidden" && !f.checkValidity();
-      });
-      if (invalid.length) { invalid[0].reportValidity(); return; }
+      if (!explainInvalid(current)) return;
       openDialog(document.getElementById(next.dataset.nextDialog));
+      return;
+    }
+    // 返回上一页 on the error pages (without JavaScript the link leads to 首页).
+    var back = event.target.closest("[data-back]");
+    if (back && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
       return;
     }
     var all = event.target.closest("[data-check-all]");
@@ -196,6 +236,22 @@
     input.addEventListener("change", function () {
       var shown = $("[data-file-name]", input.closest(".field"));
       if (shown) shown.textContent = input.files.length ? input.files[0].name : "未选择文件";
+    });
+  });
+
+  // Narrow screens show each table row as a card: every cell is labelled with its column's
+  // header (data-label), read from the table head so the templates need not repeat it.
+  // A table whose columns are months (工作督查) is not a list: it scrolls in its own box.
+  $all("table.table:not(.chart-table)").forEach(function (table) {
+    table.classList.add("cards");
+    var heads = $all("thead th", table).map(function (th) { return th.textContent.trim(); });
+    $all("tbody tr", table).forEach(function (row) {
+      var column = 0;
+      Array.from(row.cells).forEach(function (cell) {
+        var single = (cell.colSpan || 1) === 1;
+        if (single && !cell.hasAttribute("data-label") && heads[column]) cell.dataset.label = heads[column];
+        column += cell.colSpan || 1;
+      });
     });
   });
 

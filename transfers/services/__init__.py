@@ -9,6 +9,8 @@ The modules follow the life of a transfer:
 - ``nodes``: 同意, 不同意, 更改, 接收, 办结;
 - ``closing``: 撤销, 报到, 退回, 找回;
 - ``inbound``: 跨省（系统）转入; ``branch_move``: 支部间转接; ``receipts``: 回执;
+- ``batch``: 批量同意 / 接收 / 报到, a loop over the single actions;
+- ``letters``: 换发介绍信;
 - ``base``: what they share.
 """
 
@@ -25,21 +27,36 @@ from transfers.services.base import (
     record,
     transferable_members,
 )
+from transfers.services.batch import (
+    BATCH_LIMIT,
+    BatchResult,
+    Row,
+    batch_approve,
+    batch_receive,
+    batch_report,
+)
 from transfers.services.branch_move import move_between_branches
 from transfers.services.closing import report, retrievable, retrieve, revoke, send_back
 from transfers.services.inbound import InboundMember, draft_inbound, inbound_member_from
+from transfers.services.letters import reissue_letter
 from transfers.services.nodes import approve, change_target, conclude, receive, reject
 from transfers.services.outbound import draft, launch, relaunch
 from transfers.services.receipts import record_paper_receipt
 
 __all__ = [
+    "BATCH_LIMIT",
     "CONFIRM_CHECKED",
     "CONFIRM_LAUNCH",
     "CONFIRM_REPORTED",
     "Actor",
+    "BatchResult",
     "InboundMember",
     "LetterInput",
+    "Row",
     "approve",
+    "batch_approve",
+    "batch_receive",
+    "batch_report",
     "change_target",
     "check_phone",
     "conclude",
@@ -54,6 +71,7 @@ __all__ = [
     "receive",
     "record",
     "record_paper_receipt",
+    "reissue_letter",
     "reject",
     "relaunch",
     "report",

@@ -14,7 +14,8 @@ from members.idcard import PHONE_RE, age_on
 from members.models import Member, MemberState
 from members.text import clean_text
 from orgs.models import Level, Organisation
-from transfers.errors import StaleTransfer, TransferError
+from transfers import rules
+from transfers.errors import TransferError
 from transfers.models import (
     EventAction,
     Letter,
@@ -131,9 +132,7 @@ def lock(transfer: Transfer | int) -> Transfer:
 
 def _check_version(transfer: Transfer, expected_version: int | None) -> None:
     if expected_version is not None and transfer.version != expected_version:
-        raise StaleTransfer(
-            f"该转接已由其他人办理，当前状态为“{transfer.get_state_display()}”，请刷新页面后再操作。"
-        )
+        raise rules.stale(transfer)
 
 
 def _save(transfer: Transfer, *fields: str) -> None:

@@ -24,6 +24,7 @@ from transfers.services.base import (
     record,
 )
 from transfers.services.nodes import _return_to_initiator
+from transfers.services.receipts import withdraw_electronic_receipt
 
 # -- 撤销, 报到, 退回, 找回, 重新发起 ------------------------------------------------------
 
@@ -98,6 +99,8 @@ def send_back(
         transfer.letters.filter(is_current=True).update(
             receipt_org_name="", receipt_on=None, receipt_handler="", receipt_handler_phone=""
         )
+        if transfer.via_exchange:
+            withdraw_electronic_receipt(transfer, actor, reason)
         record(
             transfer,
             actor,
@@ -161,7 +164,11 @@ def retrieve(*, actor: Actor, id_number: str) -> Transfer:
             raise TransferError(
                 "该身份证号的党员已在系统中（可能已在别处转入），不能找回。", field="id_number"
             ) from None
+        # The letter reads 已作废 on 查验 (the state says so) and the package is withdrawn, so
+        # no one can take in a member who is back at the source branch.
+        package = exchange.withdraw(transfer, now=_now())
         transfer.state = TransferState.RETRIEVED
         _save(transfer, "state")
-        record(transfer, actor, EventAction.RETRIEVE, TransferState.CONCLUDED)
+        data = {"package_withdrawn": str(package.package_id)} if package else {}
+        record(transfer, actor, EventAction.RETRIEVE, TransferState.CONCLUDED, data=data)
     return transfer

@@ -15,6 +15,7 @@ from transfers.errors import TransferError
 from transfers.models import (
     EventAction,
     ExchangePackage,
+    InboundKind,
     StepState,
     Transfer,
     TransferState,
@@ -75,6 +76,7 @@ def draft_inbound(
     origin_letter_number: str = "",
     letter: LetterInput,
     package: ExchangePackage | None = None,
+    inbound_kind: str = "",
 ) -> Transfer:
     """跨省（系统）转入: a committee takes in a member arriving from outside the system.
 
@@ -82,6 +84,9 @@ def draft_inbound(
     package is used up by this transfer.
     """
     _require(can_initiate(actor.org), "只有具有县内转接权限的党委可以办理跨省（系统）转入。")
+    _require(inbound_kind in ("", *InboundKind.values), "请选择转接类型。", "inbound_kind")
+    # Said first: the member of a withdrawn package is back in the system (找回).
+    _require(package is None or not package.is_withdrawn, exchange.WITHDRAWN, "package")
     name = _text(member.name, field="name", label="姓名", required=True)
     _require(len(name) <= 50, "姓名不能超过50个字。", "name")
     try:
@@ -167,6 +172,7 @@ def draft_inbound(
             },
             origin_letter_number=origin_letter_number,
             via_exchange=package is not None,
+            inbound_kind=inbound_kind,
             created_at=_now(),
         )
         try:

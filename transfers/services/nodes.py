@@ -43,6 +43,7 @@ from transfers.services.base import (
     record,
 )
 from transfers.services.inbound import _check_inbound_target
+from transfers.services.receipts import electronic_receipt_to_sender
 
 # -- at each node: 同意 / 不同意 / 更改 / 接收 / 办结 ----------------------------------------------
 
@@ -276,6 +277,8 @@ def receive(
             opinion=remarks,
             data={"branch": branch.name, "received_on": received_on.isoformat()},
         )
+        if transfer.via_exchange:
+            electronic_receipt_to_sender(transfer, actor, received_on, handler_phone)
     return transfer
 
 

@@ -17,7 +17,7 @@ from members.text import clean_text
 from orgs.ids import parse_id
 from orgs.paging import paginate
 from orgs.scoping import committee_required, org_required
-from transfers import selectors, services
+from transfers import rules, selectors, services
 from transfers.errors import TransferError
 from transfers.forms import (
     ApplicationForm,
@@ -184,6 +184,16 @@ def apply_preview(request):
 @committee_required
 def apply_launch(request):
     """【确认发起】 → 【确定】 (only with 已核实党员信息同本人和档案资料等一致 ticked)."""
+    moved = list(
+        Transfer.objects.filter(pk__in=_ids(request), initiator=request.org)
+        .exclude(state=TransferState.DRAFT)
+        .order_by("pk")
+    )
+    if moved:
+        # Launched (or revoked) from another window since this page was loaded: say by whom.
+        for transfer in moved:
+            messages.error(request, f"{transfer.member_name}：{rules.stale(transfer).message}")
+        return redirect("transfers:out_done")
     drafts = _own_drafts(request, _ids(request))
     form = ConfirmLaunchForm(request.POST)
     form.is_valid()

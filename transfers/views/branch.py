@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from members.models import Member, MemberState
+from orgs.forms import Form
 from orgs.ids import parse_id
 from orgs.paging import paginate
 from orgs.scoping import committee_required
@@ -16,7 +17,7 @@ from transfers.forms import IdChoiceField, IdMultipleChoiceField, TickField
 from transfers.models import Transfer, TransferType
 
 
-class BranchMoveForm(forms.Form):
+class BranchMoveForm(Form):
     from_branch = IdChoiceField(label="转出支部", queryset=None, empty_label="请选择")
     members = IdMultipleChoiceField(
         label="党员",

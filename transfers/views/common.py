@@ -20,6 +20,7 @@ def _tabs(request, section: str, current: str) -> dict:
         tabs = [
             ("out_todo", "待办工作", selectors.outgoing_todo_count(org)),
             ("out_done", "已办工作", count_display(selectors.outgoing_done(org))),
+            ("out_progress", "转接进度", count_display(selectors.outgoing_progress(org))),
             ("out_history", "转出历史", count_display(selectors.outgoing_history(org))),
         ]
     else:
@@ -32,12 +33,13 @@ def _tabs(request, section: str, current: str) -> dict:
     return {"section": section, "subtabs": tabs, "current": current}
 
 
-def _page(request, qs, ordering, prefix=""):
+def _page(request, qs, ordering, prefix="", size: int | None = None):
     return paginate(
         qs,
         ordering,
         after=request.GET.get(f"{prefix}after"),
         before=request.GET.get(f"{prefix}before"),
+        size=size,
     )
 
 

@@ -8,8 +8,16 @@ from transfers import selectors, supervision
 from transfers.models import StepState, TransferStep
 
 
-@org_required
 def home(request):
+    org = request.org
+    if org is None and request.user.is_staff:
+        # 系统管理员 holds no role in the tree: 首页 leads to 系统管理, not to a refusal.
+        return render(request, "home_admin.html")
+    return _home(request)
+
+
+@org_required
+def _home(request):
     org = request.org
     overdue_here = TransferStep.objects.filter(
         org=org, state=StepState.PENDING, pending_since__lt=supervision.overdue_limit()
@@ -20,6 +28,7 @@ def home(request):
         "unreported": count_display(selectors.not_reported(org)),
         "overdue": overdue_here.count(),
         "overdue_below": count_display(supervision.overdue_steps(org)),
+        "progress": count_display(selectors.outgoing_progress(org)),
     }
     reminders = list(supervision.active_reminders(org)[:20])
     return render(request, "home.html", {"summary": summary, "reminders": reminders})

@@ -68,6 +68,7 @@ def inbound_details(request):
                     target=form.target_org,
                     origin_name=d["origin_name"],
                     origin_letter_number=d["origin_letter_number"],
+                    inbound_kind=d["inbound_kind"],
                     letter=LetterInput(
                         dues_paid_through=d["dues_paid_through"],
                         validity_days=d["validity_days"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,8 +16,10 @@ from transfers import selectors
 from transfers.forms import (
     HistorySearchForm,
     UnreportedSearchForm,
+    WorkSearchForm,
 )
 from transfers.paths import can_initiate
+from transfers.views.batch import batch_context
 from transfers.views.common import _page, _tabs
 
 # -- 组织关系转接: tabs and lists ---------------------------------
@@ -27,21 +31,54 @@ def index(request):
     return redirect("transfers:out_todo")
 
 
+def _work_search(request) -> tuple[WorkSearchForm, selectors.WorkFilters, int | None]:
+    """The search form of 待办工作 / 已办工作; a search that cannot be understood is ignored
+    field by field (the form says what is wrong)."""
+    form = WorkSearchForm(request.GET or None)
+    if not form.is_bound:
+        return form, selectors.WorkFilters(), None
+    form.is_valid()
+    d = form.cleaned_data
+    filters = selectors.WorkFilters(
+        name=d.get("name", ""),
+        id_number=d.get("id_number", ""),
+        transfer_type=d.get("transfer_type", ""),
+        sort=d.get("sort", ""),
+    )
+    return form, filters, d.get("size")
+
+
+def _todo_page(request, qs):
+    form, filters, size = _work_search(request)
+    qs = selectors.search_todo(qs, filters)
+    page = _page(request, qs, selectors.todo_ordering(filters), size=size)
+    return form, filters, page
+
+
+def _done_page(request, qs):
+    form, filters, size = _work_search(request)
+    qs = selectors.search_done(qs, filters)
+    return form, _page(request, qs, selectors.done_ordering(filters), size=size)
+
+
 @org_required
 def out_todo(request):
     """转出 · 待办工作: what waits for this organisation on the way out, and its own returned or
     unlaunched applications."""
     org = request.org
-    steps = _page(request, selectors.outgoing_todo(org), selectors.TODO_ORDERING)
-    own = _page(request, selectors.drafts_and_returned(org), ["-id"], prefix="r_")
+    form, filters, steps = _todo_page(request, selectors.outgoing_todo(org))
+    own_qs = selectors.search_done(selectors.drafts_and_returned(org), replace(filters, sort=""))
+    own = _page(request, own_qs, ["-id"], prefix="r_")
     return render(
         request,
         "transfers/out_todo.html",
         {
             **_tabs(request, "out", "out_todo"),
+            "form": form,
             "page": steps,
             "own": own,
             "can_apply": can_initiate(org),
+            **batch_context("out_todo", org),
         },
     )
 
@@ -49,9 +86,22 @@ def out_todo(request):
 @org_required
 def out_done(request):
     """转出 · 已办工作: unfinished transfers this organisation initiated or approved."""
-    page = _page(request, selectors.outgoing_done(request.org), selectors.DONE_ORDERING)
+    form, page = _done_page(request, selectors.outgoing_done(request.org))
     return render(
-        request, "transfers/out_done.html", {**_tabs(request, "out", "out_done"), "page": page}
+        request,
+        "transfers/out_done.html",
+        {**_tabs(request, "out", "out_done"), "form": form, "page": page},
+    )
+
+
+@org_required
+def out_progress(request):
+    """转出 · 转接进度: where each member of this organisation's subtree on the way out stands."""
+    page = _page(request, selectors.outgoing_progress(request.org), selectors.PROGRESS_ORDERING)
+    return render(
+        request,
+        "transfers/out_progress.html",
+        {**_tabs(request, "out", "out_progress"), "page": page},
     )
 
 
@@ -106,14 +156,16 @@ def out_history(request):
 @org_required
 def in_todo(request):
     """接收 · 待办工作."""
-    page = _page(request, selectors.incoming_todo(request.org), selectors.TODO_ORDERING)
+    form, _filters, page = _todo_page(request, selectors.incoming_todo(request.org))
     return render(
         request,
         "transfers/in_todo.html",
         {
             **_tabs(request, "in", "in_todo"),
+            "form": form,
             "page": page,
             "can_inbound": can_initiate(request.org),
+            **batch_context("in_todo", request.org),
         },
     )
 
@@ -121,9 +173,11 @@ def in_todo(request):
 @org_required
 def in_done(request):
     """接收 · 已办工作."""
-    page = _page(request, selectors.incoming_done(request.org), selectors.DONE_ORDERING)
+    form, page = _done_page(request, selectors.incoming_done(request.org))
     return render(
-        request, "transfers/in_done.html", {**_tabs(request, "in", "in_done"), "page": page}
+        request,
+        "transfers/in_done.html",
+        {**_tabs(request, "in", "in_done"), "form": form, "page": page},
     )
 
 
@@ -134,13 +188,22 @@ def in_unreported(request):
         return idsearch.redirect_without_id(request)
     form = UnreportedSearchForm(idsearch.search_params(request) or None)
     filters = _filters(form)
+    size = form.cleaned_data.get("size") if form.is_bound and form.is_valid() else None
     page = _page(
-        request, selectors.not_reported(request.org, filters), selectors.NOT_REPORTED_ORDERING
+        request,
+        selectors.not_reported(request.org, filters),
+        selectors.NOT_REPORTED_ORDERING,
+        size=size,
     )
     return render(
         request,
         "transfers/in_unreported.html",
-        {**_tabs(request, "in", "in_unreported"), "form": form, "page": page},
+        {
+            **_tabs(request, "in", "in_unreported"),
+            "form": form,
+            "page": page,
+            **batch_context("in_unreported", request.org),
+        },
     )
 
 

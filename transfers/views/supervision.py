@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from audit import trail
 from audit.models import EventType
 from members.idcard import mask_id_number
+from orgs.forms import Form
 from orgs.paging import paginate
 from orgs.scoping import org_required
 from transfers import supervision
@@ -25,7 +26,7 @@ from transfers.models import TransferStep
 from transfers.services import Actor
 
 
-class SupervisionFilter(forms.Form):
+class SupervisionFilter(Form):
     date_from = DateField(label="起", required=False)
     date_to = DateField(label="止", required=False)
     days = forms.IntegerField(label="超期天数", min_value=1, max_value=365, required=False)
@@ -181,6 +182,8 @@ EXPORTS = {
     ),
     "subordinates": ("下级党组织统计", ["序号", "党组织", "待办", "超期未办", "期间完成"]),
 }
+# The columns written as text: the ID number where there is one; the statistics are numbers.
+TEXT_COLUMNS = {"overdue": {2}, "unreported": {2}, "receipts": {2}, "subordinates": set()}
 
 
 @org_required
@@ -203,7 +206,7 @@ def supervision_export(request, which: str):
                 s.transfer.get_type_display(),
                 s.org.name,
                 s.get_role_display(),
-                timezone.localtime(s.pending_since).strftime("%Y-%m-%d %H:%M"),
+                s.pending_since,  # a date-time cell, in local time
                 (now - s.pending_since).days,
             ]
             for s in qs.iterator(chunk_size=2000)
@@ -217,7 +220,7 @@ def supervision_export(request, which: str):
                 t.source_name,
                 t.dest_branch.name if t.dest_branch_id else "",
                 t.received_on,
-                t.current_letter.expires_on if t.current_letter else "",
+                t.current_letter.expires_on if t.current_letter else None,
             ]
             for t in qs.order_by(*supervision.UNREPORTED_ORDERING)
         )
@@ -240,4 +243,6 @@ def supervision_export(request, which: str):
             [r.org.name, r.pending, r.overdue, r.completed]
             for r in supervision.subordinates(org, period, children)
         )
-    return rows_response(rows, title=title, headers=headers, org=org, text_columns={2})
+    return rows_response(
+        rows, title=title, headers=headers, org=org, text_columns=TEXT_COLUMNS[which]
+    )

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgs', '0002_path_unique_constraint'),
-        ('transfers', '0004_recent_list_indexes'),
+        ('transfers', '0006_out_progress_index'),
     ]
 
     operations = [
