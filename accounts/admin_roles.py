@@ -11,6 +11,7 @@ refuses it, and ``manage.py check --database default`` reports any account that 
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -62,9 +63,10 @@ def _permissions(names: list[str]) -> list[Permission]:
 
 
 def ensure_admin_groups(sender=None, **kwargs) -> None:
-    """post_migrate: the three groups exist with exactly their permissions (once per migrate,
-    after the last app's permissions exist: accounts comes last in INSTALLED_APPS)."""
-    if sender is not None and sender.name != "accounts":
+    """post_migrate: the three groups exist with exactly their permissions. Once per migrate
+    (or flush): when the signal comes for the last app with models, every permission exists."""
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if sender is not None and sender is not with_models[-1]:
         return
     for name, permissions in GROUPS.items():
         group, _ = Group.objects.get_or_create(name=name)
