@@ -88,6 +88,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("demo", quiet_table=True)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: login throttles and rate limits counted by one
+    test must not refuse another's requests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def demo_db(transactional_db):
     """The demo data in a transactional test (flushed again when the test ends)."""
