@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from functools import wraps
 
 from django.http import HttpRequest, HttpResponseRedirect, QueryDict
 
@@ -45,6 +46,19 @@ def redirect_without_id(request: HttpRequest, fields: tuple[str, ...] = ("id_num
             data[field] = value
     query = data.urlencode()
     return HttpResponseRedirect(f"{request.path}?{query}" if query else request.path)
+
+
+def searched_by_post(view):
+    """A list view whose search form has a 身份证号: a POST is the search, answered with the
+    redirect that carries the token (``search_params`` reads it back)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "POST":
+            return redirect_without_id(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def search_params(request: HttpRequest) -> QueryDict:

@@ -93,7 +93,14 @@ def test_an_outsider_cannot_show_the_full_number(client_as):
 
 @pytest.mark.parametrize(
     "name",
-    ["transfers:out_history", "transfers:in_history", "transfers:in_unreported", "members:list"],
+    [
+        "transfers:out_history",
+        "transfers:in_history",
+        "transfers:in_unreported",
+        "transfers:out_todo",
+        "transfers:in_done",
+        "members:list",
+    ],
 )
 def test_search_forms_with_an_id_number_post_and_the_url_carries_no_number(client_as, name):
     client = client_as("wxy")

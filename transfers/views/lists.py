@@ -34,7 +34,7 @@ def index(request):
 def _work_search(request) -> tuple[WorkSearchForm, selectors.WorkFilters, int | None]:
     """The search form of 待办工作 / 已办工作; a search that cannot be understood is ignored
     field by field (the form says what is wrong)."""
-    form = WorkSearchForm(request.GET or None)
+    form = WorkSearchForm(idsearch.search_params(request) or None)
     if not form.is_bound:
         return form, selectors.WorkFilters(), None
     form.is_valid()
@@ -62,6 +62,7 @@ def _done_page(request, qs):
 
 
 @org_required
+@idsearch.searched_by_post
 def out_todo(request):
     """转出 · 待办工作: what waits for this organisation on the way out, and its own returned or
     unlaunched applications."""
@@ -84,6 +85,7 @@ def out_todo(request):
 
 
 @org_required
+@idsearch.searched_by_post
 def out_done(request):
     """转出 · 已办工作: unfinished transfers this organisation initiated or approved."""
     form, page = _done_page(request, selectors.outgoing_done(request.org))
@@ -154,6 +156,7 @@ def out_history(request):
 
 
 @org_required
+@idsearch.searched_by_post
 def in_todo(request):
     """接收 · 待办工作."""
     form, _filters, page = _todo_page(request, selectors.incoming_todo(request.org))
@@ -171,6 +174,7 @@ def in_todo(request):
 
 
 @org_required
+@idsearch.searched_by_post
 def in_done(request):
     """接收 · 已办工作."""
     form, page = _done_page(request, selectors.incoming_done(request.org))
