@@ -100,9 +100,12 @@ def test_two_redis_clients_count_in_one_bucket():
 
 @pytest.mark.django_db
 @override_settings(CACHES=DB_CACHE)
-def test_login_lockouts_live_in_the_shared_cache(client, settings):
+def test_login_lockouts_live_in_the_shared_cache(client, settings, monkeypatch):
+    from axes.handlers.proxy import AxesProxyHandler
     from django.core.cache import cache
 
+    # The handler binds its cache when first made, once per process; make it anew here.
+    monkeypatch.setattr(AxesProxyHandler, "implementation", None)
     cache.clear()
     url = reverse("login")
     for _ in range(settings.AXES_FAILURE_LIMIT):
