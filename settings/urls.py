@@ -6,7 +6,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from orgs import views as org_views
-from transfers import home, public_views
+from transfers import public_views
+from transfers.views import home
 
 
 class FaviconRedirect(RedirectView):

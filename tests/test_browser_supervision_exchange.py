@@ -147,6 +147,7 @@ def test_gx_imports_the_hunan_member_from_the_exchange_zone(page, live_server, d
     assert "岳麓街道" in card.inner_text()
     assert page.input_value("#id_validity_days") == "90"
     assert page.input_value("#id_member_phone") == package.payload["member"]["phone"]
+    page.select_option("#id_inbound_kind", label="跨省转入")  # the manual: 选择转接类型
     pick_target(page, "新竹街道", XINZHU_ZB1)
     assert page.input_value("#id_target_query") == XINZHU_ZB1
     screenshot(page, "exchange_import")

@@ -176,6 +176,7 @@ class TestPages:
         response = client.post(
             url,
             {
+                "inbound_kind": "province",
                 "target": org_of("yl_jd_zb1").pk,
                 "target_query": "",
                 "dues_paid_through": "2026-10",

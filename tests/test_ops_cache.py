@@ -98,7 +98,19 @@ def test_two_redis_clients_count_in_one_bucket():
     assert results == [False, False, False, True, True]
 
 
+@pytest.fixture
+def fresh_axes_handler():
+    """axes keeps its handler, and the cache it opened, from the first login of the run: drop
+    it before and after, so each side opens the cache its settings name."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    AxesProxyHandler.implementation = None
+    yield
+    AxesProxyHandler.implementation = None
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("fresh_axes_handler")
 @override_settings(CACHES=DB_CACHE)
 def test_login_lockouts_live_in_the_shared_cache(client, settings, monkeypatch):
     from axes.handlers.proxy import AxesProxyHandler

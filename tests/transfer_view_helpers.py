@@ -139,6 +139,7 @@ def application_data(**changes) -> dict:
 def inbound_data(**changes) -> dict:
     """A complete 跨省（系统）转入 form (通过业务交换区转入 = 否) into 文学院教工党支部."""
     return {
+        "inbound_kind": "province",
         "origin_name": ELSEWHERE,
         "origin_letter_number": "京东-2026-00042",
         "target": org_of("wxy_zb1").pk,

@@ -128,8 +128,12 @@ def publish(transfer: Transfer, *, now: dt.datetime) -> ExchangePackage:
     )
 
 
+WITHDRAWN = "该交换包已被转出方撤回：该党员已在原党组织找回，组织关系未转出，不能转入。"
+
+
 def find(id_number: str, letter_serial: str) -> ExchangePackage | None:
-    """The unclaimed package for this 身份证号 and 介绍信编号, if there is one."""
+    """The unclaimed package for this 身份证号 和 介绍信编号, if there is one (a withdrawn one
+    too, so the page can say why it cannot be imported)."""
     try:
         id_number = normalize_id_number(id_number)
     except ValidationError:
@@ -146,6 +150,8 @@ def find(id_number: str, letter_serial: str) -> ExchangePackage | None:
 def lock_unclaimed(package: ExchangePackage) -> ExchangePackage:
     """Lock the package row for this transaction; refuse a package already used."""
     locked = ExchangePackage.objects.select_for_update().get(pk=package.pk)
+    if locked.withdrawn_at is not None:
+        raise TransferError(WITHDRAWN, field="package")
     if locked.claimed_at is not None:
         raise TransferError("该交换包已被使用，不能重复转入。", field="package")
     return locked
@@ -158,6 +164,27 @@ def claim(package: ExchangePackage, *, transfer: Transfer, now: dt.datetime) -> 
     locked.claimed_by_org = transfer.initiator
     locked.claimed_transfer = transfer
     locked.save(update_fields=["claimed_at", "claimed_by_org", "claimed_transfer"])
+
+
+def withdraw(transfer: Transfer, *, now: dt.datetime) -> ExchangePackage | None:
+    """找回 on the publishing side: the package of ``transfer`` can no longer be imported here.
+
+    A package already carried away as a file to another deployment cannot be called back from
+    here; its letter reads 已作废 on the public 查验 page, which the receiving side checks.
+    Refused while an import of it is under way (that side must withdraw it first).
+    """
+    package = ExchangePackage.objects.select_for_update().filter(source_transfer=transfer).first()
+    if package is None or package.withdrawn_at is not None:
+        return package
+    if package.claimed_transfer_id is not None:
+        raise TransferError(
+            f"该党员已由{package.claimed_by_org.name}通过业务交换区办理转入，不能找回；"
+            "如属误操作，请联系对方撤销该转入后再找回。",
+            field="id_number",
+        )
+    package.withdrawn_at = now
+    package.save(update_fields=["withdrawn_at"])
+    return package
 
 
 def release(transfer: Transfer) -> None:

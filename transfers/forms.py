@@ -13,7 +13,7 @@ from members.idcard import PHONE_RE, normalize_id_number
 from members.models import Gender, PartyStatus
 from orgs.models import Organisation
 from orgs.tree import subtree
-from transfers.models import TransferType
+from transfers.models import InboundKind, TransferType
 from transfers.paths import target_candidates
 from transfers.services import CONFIRM_CHECKED, CONFIRM_LAUNCH, CONFIRM_REPORTED
 
@@ -285,9 +285,15 @@ class HistorySearchForm(forms.Form):
         return data
 
 
+PAGE_SIZES = [("", "20条"), ("50", "50条"), ("100", "100条"), ("200", "200条")]
+
+
 class UnreportedSearchForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50, required=False)
     id_number = forms.CharField(label="身份证号", max_length=18, required=False)
+    size = forms.TypedChoiceField(
+        label="每页", choices=PAGE_SIZES, coerce=int, empty_value=None, required=False
+    )
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
@@ -306,9 +312,19 @@ class ExchangeChoiceForm(forms.Form):
     )
 
 
+def inbound_kind_field() -> forms.ChoiceField:
+    """选择转接类型 on 跨省（系统）转入 (the manual): from another province or another system."""
+    return forms.ChoiceField(
+        label="转接类型",
+        choices=[("", "请选择转接类型"), *InboundKind.choices],
+        error_messages={"required": "请选择转接类型。"},
+    )
+
+
 class InboundForm(LetterFields):
     """跨省（系统）转入: the member and the letter as typed from the paper letter."""
 
+    inbound_kind = inbound_kind_field()
     name = forms.CharField(label="姓名", max_length=50)
     gender = forms.ChoiceField(label="性别", choices=Gender.choices)
     ethnicity = forms.CharField(label="民族", max_length=20, initial="汉族")
@@ -349,3 +365,27 @@ class RetrieveForm(forms.Form):
 
     def clean_id_number(self):
         return normalize_id_number(self.cleaned_data["id_number"])
+
+
+class WorkSearchForm(forms.Form):
+    """查询 in 待办工作 and 已办工作: exact 姓名 / 身份证号, 转接类型, order, rows per page."""
+
+    name = forms.CharField(label="姓名", max_length=50, required=False)
+    id_number = forms.CharField(label="身份证号", max_length=18, required=False)
+    transfer_type = forms.ChoiceField(
+        label="转接类型", choices=[("", "全部"), *TransferType.choices], required=False
+    )
+    sort = forms.ChoiceField(
+        label="排序",
+        choices=[("", "最新在前"), ("overdue", "超期在前，由早到晚")],
+        required=False,
+    )
+    size = forms.TypedChoiceField(
+        label="每页", choices=PAGE_SIZES, coerce=int, empty_value=None, required=False
+    )
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean_id_number(self):
+        return self.cleaned_data["id_number"].strip().upper()

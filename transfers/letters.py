@@ -52,12 +52,17 @@ def capital_year_month(year: int, month: int) -> str:
 
 
 def letter_status(letter: Letter) -> str:
-    """有效 / 已过期 / 已使用 / 已撤销, as the public verification page says it."""
+    """有效 / 已过期 / 已使用 / 已撤销 / 已作废, as the public verification page says it."""
     from django.utils import timezone
 
     state = letter.transfer.state
-    if not letter.is_current or state == TransferState.REVOKED:
-        return "已撤销" if state == TransferState.REVOKED else "已作废（已换发新版本）"
+    if state == TransferState.REVOKED:
+        return "已撤销"
+    if not letter.is_current:
+        return "已作废（已换发新版本）"
+    if state == TransferState.RETRIEVED:
+        # 找回: the member is back at the source branch; the letter must not be used.
+        return "已作废（党员已找回）"
     if state in (TransferState.RECEIVED, TransferState.COMPLETED, TransferState.CONCLUDED):
         return "已使用"
     if letter.expires_on < timezone.localdate():
@@ -146,6 +151,30 @@ def render_pdf(letter: Letter, *, request) -> bytes:
     html = render_to_string("transfers/letter_pdf.html", letter_context(letter, request))
     base_url = request.build_absolute_uri("/")
     return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher()).write_pdf()
+
+
+def render_letters_pdf(letters: list[Letter], *, request) -> bytes:
+    """Many letters as one PDF, each starting on a new page (打印介绍信 from a list)."""
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "transfers/letters_pdf.html",
+        {"letters": [letter_context(letter, request) for letter in letters]},
+    )
+    base_url = request.build_absolute_uri("/")
+    return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher()).write_pdf()
+
+
+def letters_pdf_response(request, letters: list[Letter]) -> HttpResponse:
+    from django.utils import timezone
+    from django.utils.http import content_disposition_header
+
+    response = HttpResponse(
+        render_letters_pdf(letters, request=request), content_type="application/pdf"
+    )
+    filename = f"介绍信-{len(letters)}封-{timezone.localdate():%Y%m%d}.pdf"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 def pdf_response(request, letter: Letter) -> HttpResponse:

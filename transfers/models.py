@@ -23,6 +23,14 @@ class TransferType(models.TextChoices):
     INBOUND = "inbound", "跨省（系统）转入"
 
 
+class InboundKind(models.TextChoices):
+    """跨省（系统）转入: whether the member comes from another province or another system
+    (自建系统、隐蔽党组织…); the manual's 选择转接类型 on that page."""
+
+    PROVINCE = "province", "跨省转入"
+    SYSTEM = "system", "跨系统转入"
+
+
 class TransferState(models.TextChoices):
     DRAFT = "draft", "待发起"
     IN_PROGRESS = "in_progress", "审批中"
@@ -179,6 +187,9 @@ class Transfer(models.Model):
     inbound_member = models.JSONField("转入党员信息", null=True, blank=True)
     origin_letter_number = models.CharField("原介绍信编号", max_length=40, blank=True)
     via_exchange = models.BooleanField("通过业务交换区转入", default=False)
+    inbound_kind = models.CharField(
+        "转入类型", max_length=10, choices=InboundKind.choices, blank=True, default=""
+    )
 
     # 接收 details.
     received_on = models.DateField("转入本组织时间", null=True, blank=True)
@@ -380,6 +391,7 @@ class EventAction(models.TextChoices):
     SUPERVISE = "supervise", "督办"
     RECEIPT = "receipt", "登记回执"
     PUBLISH = "publish", "发布到业务交换区"
+    REISSUE = "reissue", "换发介绍信"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -619,6 +631,8 @@ class ExchangePackage(models.Model):
         related_name="+",
         verbose_name="转入转接",
     )
+    # 找回 on the publishing side withdraws the package: the member is back there.
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "业务交换包"
@@ -633,3 +647,7 @@ class ExchangePackage(models.Model):
     @property
     def is_claimed(self) -> bool:
         return self.claimed_at is not None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None

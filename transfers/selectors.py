@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -43,6 +45,27 @@ class Filters:
     transfer_type: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class WorkFilters:
+    """The search form of 待办工作 and 已办工作: exact 姓名 and 身份证号, 转接类型, and the order
+    (``overdue``: 超期 first, then the oldest; otherwise the newest first)."""
+
+    name: str = ""
+    id_number: str = ""
+    transfer_type: str = ""
+    sort: str = ""
+
+
+def _match(qs: QuerySet, f: WorkFilters, prefix: str = "") -> QuerySet:
+    if f.name:
+        qs = qs.filter(**{f"{prefix}member_name": f.name})
+    if f.id_number:
+        qs = qs.filter(**{f"{prefix}id_number": f.id_number})
+    if f.transfer_type:
+        qs = qs.filter(**{f"{prefix}type": f.transfer_type})
+    return qs
 
 
 def pending_step(prefix: str = "") -> Prefetch:
@@ -103,6 +126,17 @@ def todo_steps(org: Organisation, direction: Direction) -> QuerySet[TransferStep
 
 
 TODO_ORDERING = ["-pending_since", "-id"]
+# A step is overdue (超期) once it waited longer than the limit, so the oldest come first.
+TODO_OVERDUE_ORDERING = ["pending_since", "id"]
+
+
+def todo_ordering(f: WorkFilters) -> list[str]:
+    return TODO_OVERDUE_ORDERING if f.sort == "overdue" else TODO_ORDERING
+
+
+def search_todo(qs: QuerySet[TransferStep], f: WorkFilters) -> QuerySet[TransferStep]:
+    """A 待办工作 list narrowed by the search form (the transfer's own columns)."""
+    return _match(qs, f, "transfer__")
 
 
 def outgoing_todo(org: Organisation) -> QuerySet[TransferStep]:
@@ -180,6 +214,36 @@ def incoming_done(org: Organisation) -> QuerySet[Transfer]:
 
 
 DONE_ORDERING = ["-id"]
+# 超期 first (its step waits past the limit, or the member is not reported past the letter's
+# validity), then the oldest launched.
+DONE_OVERDUE_ORDERING = ["late", "since", "id"]
+
+
+def search_done(qs: QuerySet[Transfer], f: WorkFilters) -> QuerySet[Transfer]:
+    """An 已办工作 list narrowed by the search form, with what the overdue order sorts on."""
+    qs = _match(qs, f)
+    if f.sort != "overdue":
+        return qs
+    limit = timezone.now() - dt.timedelta(days=settings.SUPERVISION_OVERDUE_DAYS)
+    late_step = TransferStep.objects.filter(
+        transfer=OuterRef("pk"), state=StepState.PENDING, pending_since__lt=limit
+    )
+    late_letter = Letter.objects.filter(
+        transfer=OuterRef("pk"), is_current=True, expires_on__lt=timezone.localdate()
+    )
+    return qs.annotate(
+        late=Case(
+            When(Exists(late_step), then=Value(0)),
+            When(Q(state=TransferState.RECEIVED) & Exists(late_letter), then=Value(0)),
+            default=Value(1),
+            output_field=models.IntegerField(),
+        ),
+        since=Coalesce(F("launched_at"), F("created_at")),
+    )
+
+
+def done_ordering(f: WorkFilters) -> list[str]:
+    return DONE_OVERDUE_ORDERING if f.sort == "overdue" else DONE_ORDERING
 
 
 # -- 未报到 and the histories -------------------------------------------------------------------
@@ -213,16 +277,34 @@ def incoming_history(org: Organisation, f: Filters | None = None) -> QuerySet[Tr
 HISTORY_ORDERING = ["-finished_at", "-id"]
 
 
-def visible_transfer(org: Organisation, pk: int) -> Transfer:
-    """One transfer ``org`` may open (its subtree is on the route, or is source or destination);
-    anything else does not exist for it (404)."""
+def visible_transfers(org: Organisation) -> QuerySet[Transfer]:
+    """The transfers ``org`` may open: its subtree is on the route, or is source or
+    destination."""
     on_route = TransferStep.objects.filter(transfer=OuterRef("pk"), org_path__startswith=org.path)
-    qs = Transfer.objects.filter(pk=pk).filter(
+    return Transfer.objects.filter(
         Q(source_path__startswith=org.path)
         | Q(dest_path__startswith=org.path)
         | Q(initiator_path__startswith=org.path)
         | Exists(on_route)
     )
+
+
+def batch_transfers(org: Organisation, ids: list[int]) -> dict[int, Transfer]:
+    """The chosen rows of a batch that ``org`` may see, by id (one query, plus one each for
+    their pending steps and current letters)."""
+    qs = (
+        visible_transfers(org)
+        .filter(pk__in=ids)
+        .select_related(*ROW_RELATED, "target")
+        .prefetch_related(pending_step(), current_letter())
+    )
+    return {t.pk: t for t in qs}
+
+
+def visible_transfer(org: Organisation, pk: int) -> Transfer:
+    """One transfer ``org`` may open (its subtree is on the route, or is source or destination);
+    anything else does not exist for it (404)."""
+    qs = visible_transfers(org).filter(pk=pk)
     transfer = qs.select_related(*DETAIL_RELATED).first()
     if transfer is None:
         raise Http404

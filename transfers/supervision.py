@@ -27,7 +27,7 @@ from transfers.models import (
     TransferStep,
     TransferType,
 )
-from transfers.services import Actor, _lock, _record
+from transfers.services import Actor, lock, record
 
 RECEIPT_GRACE_DAYS = 30
 
@@ -227,7 +227,7 @@ def remind(*, actor: Actor, step: TransferStep, message: str = "") -> Reminder:
     if len(message) > 200:
         raise TransferError("督办意见不能超过200个字。", field="message")
     with transaction.atomic():
-        transfer = _lock(step.transfer_id)
+        transfer = lock(step.transfer_id)
         step = TransferStep.objects.select_related("org").get(pk=step.pk)
         if step.state != StepState.PENDING:
             raise TransferError("该环节已办理，无需督办。")
@@ -247,7 +247,7 @@ def remind(*, actor: Actor, step: TransferStep, message: str = "") -> Reminder:
             created_by=actor.user,
             message=message,
         )
-        _record(
+        record(
             transfer,
             actor,
             EventAction.SUPERVISE,

@@ -178,6 +178,8 @@ EXPORTS = {
     ),
     "subordinates": ("下级党组织统计", ["序号", "党组织", "待办", "超期未办", "期间完成"]),
 }
+# The columns written as text: the ID number where there is one; the statistics are numbers.
+TEXT_COLUMNS = {"overdue": {2}, "unreported": {2}, "receipts": {2}, "subordinates": set()}
 
 
 @org_required
@@ -199,7 +201,7 @@ def supervision_export(request, which: str):
                 s.transfer.get_type_display(),
                 s.org.name,
                 s.get_role_display(),
-                timezone.localtime(s.pending_since).strftime("%Y-%m-%d %H:%M"),
+                s.pending_since,  # a date-time cell, in local time
                 (now - s.pending_since).days,
             ]
             for s in qs.iterator(chunk_size=2000)
@@ -213,7 +215,7 @@ def supervision_export(request, which: str):
                 t.source_name,
                 t.dest_branch.name if t.dest_branch_id else "",
                 t.received_on,
-                t.current_letter.expires_on if t.current_letter else "",
+                t.current_letter.expires_on if t.current_letter else None,
             ]
             for t in qs.order_by(*supervision.UNREPORTED_ORDERING)
         )
@@ -236,4 +238,6 @@ def supervision_export(request, which: str):
             [r.org.name, r.pending, r.overdue, r.completed]
             for r in supervision.subordinates(org, period, children)
         )
-    return rows_response(rows, title=title, headers=headers, org=org, text_columns={2})
+    return rows_response(
+        rows, title=title, headers=headers, org=org, text_columns=TEXT_COLUMNS[which]
+    )

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from orgs.scoping import committee_required, org_required
 from transfers import exchange, selectors, services
 from transfers.errors import TransferError
-from transfers.forms import LetterFields, _resolve_target, inbound_candidates
+from transfers.forms import LetterFields, _resolve_target, inbound_candidates, inbound_kind_field
 from transfers.models import ExchangePackage, TransferState
 
 
@@ -31,6 +31,7 @@ class UploadForm(forms.Form):
 
 
 class ImportForm(LetterFields):
+    inbound_kind = inbound_kind_field()
     target = forms.IntegerField(widget=forms.HiddenInput, required=False)
     target_query = forms.CharField(label="目的地党组织", max_length=200, required=False)
 
@@ -51,7 +52,10 @@ def find_package(request):
     package = None
     if form.is_bound and form.is_valid():
         package = exchange.find(form.cleaned_data["id_number"], form.cleaned_data["letter_serial"])
-        if package is None:
+        if package is not None and package.is_withdrawn:
+            form.add_error(None, exchange.WITHDRAWN)
+            package = None
+        elif package is None:
             form.add_error(
                 None,
                 "业务交换区中未找到该党员的交换包：请核对身份证号和介绍信编号，"
@@ -106,6 +110,9 @@ def import_package(request, package_id):
         ),
         package_id=package_id,
     )
+    if package.is_withdrawn:
+        messages.error(request, exchange.WITHDRAWN)
+        return redirect("transfers:inbound_exchange")
     member, letter = services.inbound_member_from(package)
     if request.method == "POST":
         form = ImportForm(request.POST, initiator=request.org)
@@ -125,6 +132,7 @@ def import_package(request, package_id):
                         remarks=d["letter_remarks"],
                     ),
                     package=package,
+                    inbound_kind=d["inbound_kind"],
                 )
             except TransferError as error:
                 field = error.field if error.field in form.fields else None
@@ -140,6 +148,7 @@ def import_package(request, package_id):
                 "dues_paid_through": dt.date.fromisoformat(letter["dues_paid_through"]),
                 "validity_days": 90,
                 "member_phone": letter.get("member_phone") or member.phone,
+                **_destination(package, request.org),
             },
             initiator=request.org,
         )
@@ -157,6 +166,14 @@ def import_package(request, package_id):
         },
         status=status,
     )
+
+
+def _destination(package: ExchangePackage, org) -> dict:
+    """目的地党组织 as the package names it (去向), chosen already when exactly one
+    organisation of this committee's subtree bears that name."""
+    name = (package.payload.get("addressed_to") or package.payload["letter"]["to_org_name"])[:200]
+    matches = list(inbound_candidates(org).filter(name=name).values_list("pk", flat=True)[:2])
+    return {"target_query": name, "target": matches[0] if len(matches) == 1 else None}
 
 
 @org_required

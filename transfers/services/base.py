@@ -1,0 +1,324 @@
+"""What every action shares: who acts, locking, the event record, steps and letters."""
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Max
+from django.utils import timezone
+
+from members.idcard import PHONE_RE, age_on
+from members.models import Member, MemberState
+from orgs.models import Level, Organisation
+from transfers.errors import StaleTransfer, TransferError
+from transfers.models import (
+    EventAction,
+    Letter,
+    StepRole,
+    StepState,
+    Transfer,
+    TransferEvent,
+    TransferStep,
+    TransferType,
+)
+from transfers.paths import plan_path
+
+MAX_TEXT = 500
+NAME_TEXT = Transfer._meta.get_field("target_name").max_length  # 200, as source_name
+CONFIRM_LAUNCH = "已核实党员信息同本人和档案资料等一致"
+CONFIRM_CHECKED = "已审核过党员基本信息，确保党员数据真实准确"
+CONFIRM_REPORTED = "已确认该名党员已到基层党委报到并编入一个党支部"
+VERIFICATION_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user, acting for the logged-in organisation."""
+
+    user: AbstractBaseUser
+    org: Organisation
+
+    @property
+    def name(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+
+@dataclass(frozen=True)
+class LetterInput:
+    """What the initiator fills in on the 电子介绍信."""
+
+    dues_paid_through: dt.date
+    validity_days: int = 90
+    member_phone: str = ""
+    remarks: str = ""
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def _require(condition: bool, message: str, field: str | None = None) -> None:
+    if not condition:
+        raise TransferError(message, field=field)
+
+
+def _text(
+    value: str, *, field: str, label: str, required: bool = False, max_length: int = MAX_TEXT
+) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise TransferError(f"请填写{label}。", field=field)
+    if len(value) > max_length:
+        raise TransferError(f"{label}不能超过{max_length}个字（现有{len(value)}个）。", field=field)
+    return value
+
+
+def check_phone(value: str, *, field: str, label: str = "联系电话", required: bool = True) -> str:
+    value = (value or "").strip().replace(" ", "")
+    if not value and not required:
+        return ""
+    if not PHONE_RE.match(value):
+        raise TransferError(
+            f"{label}格式不正确：请填写11位手机号或带区号的固定电话（如0771-5501234）。",
+            field=field,
+        )
+    return value
+
+
+def _destination(
+    transfer_type: str, target: Organisation | None, target_name: str, out_of_system: bool
+) -> tuple[Organisation | None, str, bool]:
+    """Where a transfer goes: an organisation of the tree (its name is the target name), or a
+    typed name out of the system (全国直接转接 always is)."""
+    out_of_system = out_of_system or transfer_type == TransferType.NATIONAL
+    if out_of_system:
+        target = None
+    else:
+        target_name = target.name if target else ""
+    target_name = _text(
+        target_name, field="target_name", label="目的地党组织名称", max_length=NAME_TEXT
+    )
+    return target, target_name, out_of_system
+
+
+def _check_letter(letter: LetterInput) -> None:
+    _require(
+        1 <= letter.validity_days <= 90,
+        "介绍信有效期应为1至90天（最长3个月）。",
+        "validity_days",
+    )
+    today = timezone.localdate()
+    _require(
+        dt.date(1950, 1, 1) <= letter.dues_paid_through <= today + dt.timedelta(days=366),
+        "党费交至月份不合理（不能早于1950年，也不能晚于明年本月）。",
+        "dues_paid_through",
+    )
+    check_phone(letter.member_phone, field="member_phone", label="党员联系电话", required=False)
+    _text(letter.remarks, field="letter_remarks", label="介绍信备注")
+
+
+def lock(transfer: Transfer | int) -> Transfer:
+    pk = transfer.pk if isinstance(transfer, Transfer) else transfer
+    return Transfer.objects.select_for_update().get(pk=pk)
+
+
+def _check_version(transfer: Transfer, expected_version: int | None) -> None:
+    if expected_version is not None and transfer.version != expected_version:
+        raise StaleTransfer(
+            f"该转接已由其他人办理，当前状态为“{transfer.get_state_display()}”，请刷新页面后再操作。"
+        )
+
+
+def _save(transfer: Transfer, *fields: str) -> None:
+    transfer.version += 1
+    transfer.save(update_fields=[*fields, "version"])
+
+
+def record(
+    transfer: Transfer,
+    actor: Actor,
+    action: EventAction,
+    before: str,
+    *,
+    org: Organisation | None = None,
+    step: TransferStep | None = None,
+    opinion: str = "",
+    data: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> TransferEvent:
+    return TransferEvent.objects.create(
+        transfer=transfer,
+        step=step,
+        action=action,
+        actor=actor.user,
+        actor_name=actor.name[:150],
+        org=org or actor.org,
+        at=at or _now(),
+        opinion=opinion,
+        state_before=before,
+        state_after=transfer.state,
+        data=data or {},
+    )
+
+
+def _activate(step: TransferStep, now: dt.datetime) -> None:
+    step.state = StepState.PENDING
+    step.pending_since = now
+    step.due_at = now + dt.timedelta(days=settings.SUPERVISION_OVERDUE_DAYS)
+    step.save(update_fields=["state", "pending_since", "due_at"])
+
+
+def _act(step: TransferStep, actor: Actor, state: StepState, now: dt.datetime, opinion=""):
+    step.state = state
+    step.actor = actor.user
+    step.acted_at = now
+    step.opinion = opinion
+    step.save(update_fields=["state", "actor", "acted_at", "opinion"])
+
+
+def _next_step(transfer: Transfer, after: TransferStep) -> TransferStep | None:
+    return (
+        transfer.steps.filter(round=transfer.round, order__gt=after.order, state=StepState.WAITING)
+        .order_by("order")
+        .first()
+    )
+
+
+def _create_steps(
+    transfer: Transfer, *, start: Organisation, start_order: int, include_start: bool
+) -> list[TransferStep]:
+    """Write the planned path of ``transfer`` from ``start`` as waiting steps."""
+    plan = plan_path(
+        start=start,
+        target=transfer.target,
+        out_of_system=transfer.out_of_system,
+        source_path=transfer.source_path,
+    )
+    transfer.receiver = plan.end
+    transfer.receiver_path = plan.end.path
+    rows = []
+    order = start_order
+    if include_start:
+        rows.append(
+            TransferStep(
+                transfer=transfer,
+                round=transfer.round,
+                order=order,
+                org=start,
+                org_path=start.path,
+                role=StepRole.INITIATE,
+                direction="out" if transfer.source_path else "in",
+            )
+        )
+        order += 1
+    for planned in plan.steps:
+        rows.append(
+            TransferStep(
+                transfer=transfer,
+                round=transfer.round,
+                order=order,
+                org=planned.org,
+                org_path=planned.org.path,
+                role=planned.role,
+                direction=planned.direction,
+            )
+        )
+        order += 1
+    return TransferStep.objects.bulk_create(rows)
+
+
+def _issue_letter(transfer: Transfer, *, now: dt.datetime) -> Letter:
+    """Issue the 电子介绍信 (version 1), or a new version with the same serial number."""
+    previous = transfer.letters.filter(is_current=True).first()
+    issuer = transfer.initiator
+    today = timezone.localdate(now)
+    if previous:
+        year, sequence, version = previous.year, previous.sequence, previous.version + 1
+        serial = previous.serial_number
+        previous.is_current = False
+        previous.save(update_fields=["is_current"])
+    else:
+        # The issuer's row is the lock that numbers its letters one after another.
+        Organisation.objects.select_for_update().filter(pk=issuer.pk).first()
+        year, version = today.year, 1
+        last = Letter.objects.filter(issuer=issuer, year=year).aggregate(m=Max("sequence"))["m"]
+        sequence = (last or 0) + 1
+        serial = f"{issuer.code}-{year}-{sequence:05d}"
+    member = _member_facts(transfer)
+    return Letter.objects.create(
+        transfer=transfer,
+        issuer=issuer,
+        year=year,
+        sequence=sequence,
+        version=version,
+        serial_number=serial,
+        is_current=True,
+        verification_code="".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(12)),
+        addressee=transfer.receiver.name if not transfer.out_of_system else transfer.target_name,
+        member_name=member["name"],
+        gender=member["gender"],
+        age=age_on(member["id_number"], today),
+        ethnicity=member["ethnicity"],
+        party_status=member["party_status"],
+        id_number=member["id_number"],
+        from_org_name=transfer.source_name,
+        to_org_name=transfer.target_name,
+        dues_paid_through=transfer.dues_paid_through,
+        validity_days=transfer.validity_days,
+        member_phone=transfer.member_phone,
+        sender_address=issuer.address,
+        sender_phone=issuer.phone,
+        sender_fax=issuer.fax,
+        sender_postcode=issuer.postcode,
+        seal_org_name=issuer.name,
+        issued_on=today,
+        expires_on=today + dt.timedelta(days=transfer.validity_days),
+        remarks=transfer.letter_remarks,
+        created_at=now,
+    )
+
+
+def _member_facts(transfer: Transfer) -> dict[str, Any]:
+    if transfer.member_id:
+        m = transfer.member
+        return {
+            "name": m.name,
+            "gender": m.gender,
+            "ethnicity": m.ethnicity,
+            "party_status": m.party_status,
+            "id_number": m.id_number,
+        }
+    return transfer.inbound_member
+
+
+def direct_branch_ids(org: Organisation) -> set[int]:
+    """党支部 whose members ``org`` may send: its direct branches and those of its direct 总支."""
+    children = Organisation.objects.filter(
+        path__startswith=org.path, depth__in=[org.depth + 1, org.depth + 2]
+    ).only("id", "path", "depth", "level")
+    children = list(children)
+    general = {c.path for c in children if c.depth == org.depth + 1 and c.level == "general_branch"}
+    return {
+        c.pk
+        for c in children
+        if c.level == Level.BRANCH
+        and (c.depth == org.depth + 1 or c.path[: -Organisation.steplen] in general)
+    }
+
+
+def direct_branches(org: Organisation):
+    """The branches ``org`` places members in (接收, 支部间转接), in tree order."""
+    return Organisation.objects.filter(pk__in=direct_branch_ids(org)).order_by("path")
+
+
+def transferable_members(org: Organisation):
+    """The members 转出申请 lists: those of ``org``'s direct branches and direct 总支's branches."""
+    return Member.objects.filter(
+        branch_id__in=direct_branch_ids(org), state=MemberState.NORMAL
+    ).select_related("branch")

@@ -1,0 +1,351 @@
+"""At each node of the path: 同意 / 不同意 / 更改 / 接收 / 办结."""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from members.idcard import birth_date_of
+from members.models import Member, MemberState
+from orgs.models import Level, Organisation
+from orgs.tree import nearest_committee
+from transfers import exchange, rules
+from transfers.errors import TransferError
+from transfers.models import (
+    EventAction,
+    StepState,
+    Transfer,
+    TransferEvent,
+    TransferState,
+    TransferStep,
+    TransferType,
+)
+from transfers.paths import check_target
+from transfers.rules import Action
+from transfers.services.base import (
+    CONFIRM_CHECKED,
+    CONFIRM_REPORTED,
+    Actor,
+    _act,
+    _activate,
+    _check_version,
+    _create_steps,
+    _destination,
+    _issue_letter,
+    _next_step,
+    _now,
+    _require,
+    _save,
+    _text,
+    check_phone,
+    lock,
+    record,
+)
+from transfers.services.inbound import _check_inbound_target
+from transfers.services.receipts import electronic_receipt_to_sender
+
+# -- at each node: 同意 / 不同意 / 更改 / 接收 / 办结 ----------------------------------------------
+
+
+def approve(
+    *,
+    actor: Actor,
+    transfer: Transfer,
+    confirmed: bool,
+    opinion: str = "",
+    expected_version: int | None = None,
+) -> Transfer:
+    """同意: this node approves; the next node's step becomes pending."""
+    opinion = _text(opinion, field="opinion", label="审批意见")
+    with transaction.atomic():
+        transfer = lock(transfer)
+        _check_version(transfer, expected_version)
+        step = rules.require(transfer, actor.org, Action.APPROVE)
+        _require(confirmed, f"请勾选“{CONFIRM_CHECKED}”。", "confirmed")
+        now = _now()
+        _act(step, actor, StepState.APPROVED, now, opinion)
+        _activate(_next_step(transfer, step), now)
+        _save(transfer)
+        record(transfer, actor, EventAction.APPROVE, transfer.state, step=step, opinion=opinion)
+    return transfer
+
+
+def reject(
+    *, actor: Actor, transfer: Transfer, reason: str, expected_version: int | None = None
+) -> Transfer:
+    """不同意: returned along the path, node by node, to the initiating organisation."""
+    reason = _text(reason, field="reason", label="不同意的理由", required=True)
+    with transaction.atomic():
+        transfer = lock(transfer)
+        _check_version(transfer, expected_version)
+        step = rules.require(transfer, actor.org, Action.REJECT)
+        now = _now()
+        _act(step, actor, StepState.REJECTED, now, reason)
+        record(transfer, actor, EventAction.REJECT, transfer.state, step=step, opinion=reason)
+        _return_to_initiator(transfer, actor, step, reason, now, TransferState.IN_PROGRESS)
+    return transfer
+
+
+def _return_to_initiator(
+    transfer: Transfer,
+    actor: Actor,
+    from_step: TransferStep,
+    reason: str,
+    now: dt.datetime,
+    before: str,
+) -> None:
+    """逐级退回: every earlier node of this round records the return, ending at the initiator."""
+    transfer.steps.filter(round=transfer.round, state=StepState.WAITING).update(
+        state=StepState.CANCELLED
+    )
+    earlier = list(
+        transfer.steps.filter(
+            round=transfer.round,
+            order__lt=from_step.order,
+            state__in=[StepState.APPROVED, StepState.CHANGED, StepState.LAUNCHED],
+        )
+        .select_related("org")
+        .order_by("-order")
+    )
+    transfer.state = TransferState.RETURNED
+    transfer.return_reason = reason
+    _save(transfer, "state", "return_reason")
+    for i, step in enumerate(earlier):
+        step.state = StepState.RETURNED
+        step.save(update_fields=["state"])
+        last = i == len(earlier) - 1
+        TransferEvent.objects.create(
+            transfer=transfer,
+            step=step,
+            action=EventAction.RETURN_STEP,
+            actor=actor.user,
+            actor_name=actor.name[:150],
+            org=step.org,
+            at=now,
+            opinion=reason,
+            state_before=before,
+            state_after=TransferState.RETURNED if last else before,
+            data={"returned_by": actor.org.name},
+        )
+
+
+def change_target(
+    *,
+    actor: Actor,
+    transfer: Transfer,
+    target: Organisation | None,
+    target_name: str = "",
+    out_of_system: bool = False,
+    transfer_type: str | None = None,
+    opinion: str = "",
+    expected_version: int | None = None,
+) -> Transfer:
+    """更改: this node sends the member to another target; the path is re-planned from here."""
+    opinion = _text(opinion, field="opinion", label="更改说明")
+    with transaction.atomic():
+        transfer = lock(transfer)
+        _check_version(transfer, expected_version)
+        step = rules.require(transfer, actor.org, Action.CHANGE)
+        new_type = transfer_type or transfer.type
+        target, target_name, out_of_system = _destination(
+            new_type, target, target_name, out_of_system
+        )
+        if transfer.type == TransferType.INBOUND:
+            _require(not out_of_system, "跨省（系统）转入不能更改为转出到系统外。", "target")
+            _check_inbound_target(transfer.initiator, target)
+            new_type = TransferType.INBOUND
+        else:
+            check_target(
+                initiator=transfer.initiator,
+                transfer_type=new_type,
+                target=target,
+                out_of_system=out_of_system,
+                target_name=target_name,
+            )
+        old = {"type": transfer.type, "target": transfer.target_name}
+        if target is not None and target == transfer.target:
+            raise TransferError("新的目的地党组织与原目的地相同。", field="target")
+        now = _now()
+        _act(step, actor, StepState.CHANGED, now, opinion or f"目的地更改为{target_name}")
+        transfer.steps.filter(round=transfer.round, state=StepState.WAITING).update(
+            state=StepState.SUPERSEDED
+        )
+        transfer.type = new_type
+        transfer.target = target
+        transfer.target_name = target_name
+        transfer.out_of_system = out_of_system
+        after_last = transfer.steps.filter(round=transfer.round).aggregate(m=Max("order"))["m"] + 1
+        new_steps = _create_steps(
+            transfer, start=actor.org, start_order=after_last, include_start=False
+        )
+        # When this node itself is the new receiver, it acts again, now as receiver.
+        _activate(new_steps[0], now)
+        _save(
+            transfer,
+            "type",
+            "target",
+            "target_name",
+            "out_of_system",
+            "receiver",
+            "receiver_path",
+        )
+        _issue_letter(transfer, now=now)
+        record(
+            transfer,
+            actor,
+            EventAction.CHANGE,
+            transfer.state,
+            step=step,
+            opinion=opinion,
+            data={"from": old, "to": {"type": new_type, "target": target_name}},
+        )
+    return transfer
+
+
+def receive(
+    *,
+    actor: Actor,
+    transfer: Transfer,
+    received_on: dt.date,
+    branch: Organisation | None,
+    handler_phone: str,
+    remarks: str = "",
+    confirmed_reported: bool,
+    confirmed_checked: bool,
+    expected_version: int | None = None,
+) -> Transfer:
+    """接收: the receiving committee places the member in one of its branches (state 未报到)."""
+    remarks = _text(remarks, field="remarks", label="备注")
+    handler_phone = check_phone(handler_phone, field="handler_phone", label="转入办理人员联系电话")
+    with transaction.atomic():
+        transfer = lock(transfer)
+        _check_version(transfer, expected_version)
+        step = rules.require(transfer, actor.org, Action.RECEIVE)
+        today = timezone.localdate()
+        _require(received_on is not None, "请填写转入本组织时间。", "received_on")
+        _require(received_on <= today, "转入本组织时间不能晚于今天。", "received_on")
+        _require(
+            received_on >= timezone.localdate(transfer.launched_at),
+            f"转入本组织时间不能早于发起日期（{timezone.localdate(transfer.launched_at):%Y-%m-%d}）。",
+            "received_on",
+        )
+        _require(branch is not None, "请选择转入支部。", "branch")
+        _require(
+            branch.level == Level.BRANCH
+            and branch.is_active
+            and nearest_committee(branch, include_self=False) == actor.org,
+            "转入支部须为本党委所属的党支部。",
+            "branch",
+        )
+        _require(confirmed_reported, f"请勾选“{CONFIRM_REPORTED}”。", "confirmed_reported")
+        _require(confirmed_checked, f"请勾选“{CONFIRM_CHECKED}”。", "confirmed_checked")
+        now = _now()
+        member = _place_member(transfer, branch)
+        _act(step, actor, StepState.RECEIVED, now, remarks)
+        transfer.member = member
+        transfer.state = TransferState.RECEIVED
+        transfer.dest_branch = branch
+        transfer.dest_path = branch.path
+        transfer.received_on = received_on
+        transfer.receive_handler_phone = handler_phone
+        transfer.receive_remarks = remarks
+        _save(
+            transfer,
+            "member",
+            "state",
+            "dest_branch",
+            "dest_path",
+            "received_on",
+            "receive_handler_phone",
+            "receive_remarks",
+        )
+        # The electronic 回执 goes back with the receipt details.
+        transfer.letters.filter(is_current=True).update(
+            receipt_org_name=actor.org.name,
+            receipt_on=received_on,
+            receipt_handler=actor.name,
+            receipt_handler_phone=handler_phone,
+            receipt_is_paper=False,
+        )
+        record(
+            transfer,
+            actor,
+            EventAction.RECEIVE,
+            TransferState.IN_PROGRESS,
+            step=step,
+            opinion=remarks,
+            data={"branch": branch.name, "received_on": received_on.isoformat()},
+        )
+        if transfer.via_exchange:
+            electronic_receipt_to_sender(transfer, actor, received_on, handler_phone)
+    return transfer
+
+
+def _place_member(transfer: Transfer, branch: Organisation) -> Member:
+    if transfer.type != TransferType.INBOUND or transfer.member_id:
+        member = Member.objects.select_for_update().get(pk=transfer.member_id)
+        member.branch = branch
+        member.state = MemberState.AWAITING_REPORT
+        try:
+            # An inbound member sent back left the system; the person may be active again.
+            with transaction.atomic():
+                member.save(update_fields=["branch", "state", "updated_at"])
+        except IntegrityError:
+            raise TransferError("该身份证号的党员已在本系统中，不能重复转入。") from None
+        return member
+    data = transfer.inbound_member
+    member = Member(
+        name=data["name"],
+        gender=data["gender"],
+        ethnicity=data["ethnicity"],
+        birth_date=birth_date_of(data["id_number"]),
+        id_number=data["id_number"],
+        party_status=data["party_status"],
+        joined_on=dt.date.fromisoformat(data["joined_on"]),
+        full_member_on=(
+            dt.date.fromisoformat(data["full_member_on"]) if data.get("full_member_on") else None
+        ),
+        phone=data.get("phone", ""),
+        branch=branch,
+        dues_paid_through=transfer.dues_paid_through,
+        state=MemberState.AWAITING_REPORT,
+    )
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError:
+        raise TransferError("该身份证号的党员已在本系统中，不能重复转入。") from None
+    return member
+
+
+def conclude(
+    *, actor: Actor, transfer: Transfer, confirmed: bool, expected_version: int | None = None
+) -> Transfer:
+    """办结: the member leaves the system on the paper letter."""
+    with transaction.atomic():
+        transfer = lock(transfer)
+        _check_version(transfer, expected_version)
+        step = rules.require(transfer, actor.org, Action.CONCLUDE)
+        _require(confirmed, "请确认在本党组织办结该组织关系转接。", "confirmed")
+        now = _now()
+        _act(step, actor, StepState.CONCLUDED, now)
+        Member.objects.filter(pk=transfer.member_id).update(
+            state=MemberState.OUT_OF_SYSTEM, updated_at=now
+        )
+        transfer.state = TransferState.CONCLUDED
+        transfer.finished_at = now
+        _save(transfer, "state", "finished_at")
+        record(transfer, actor, EventAction.CONCLUDE, TransferState.IN_PROGRESS, step=step)
+        if transfer.out_of_system:
+            # 业务交换区: the receiving system imports the member from this package.
+            package = exchange.publish(transfer, now=now)
+            record(
+                transfer,
+                actor,
+                EventAction.PUBLISH,
+                TransferState.CONCLUDED,
+                data={"package": str(package.package_id)},
+                at=now,
+            )
+    return transfer

@@ -1,0 +1,276 @@
+"""转出申请 → 生成转接路径 → 确认发起, and 重新发起 after a return."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from members.models import Member, MemberState
+from orgs.models import Organisation
+from transfers import rules
+from transfers.errors import TransferError
+from transfers.models import (
+    EventAction,
+    StepState,
+    Transfer,
+    TransferState,
+    TransferStep,
+    TransferType,
+)
+from transfers.paths import can_initiate, check_target
+from transfers.rules import Action
+from transfers.services.base import (
+    CONFIRM_LAUNCH,
+    Actor,
+    LetterInput,
+    _act,
+    _activate,
+    _check_letter,
+    _check_version,
+    _create_steps,
+    _destination,
+    _issue_letter,
+    _now,
+    _require,
+    _save,
+    check_phone,
+    direct_branch_ids,
+    lock,
+    record,
+)
+from transfers.services.inbound import _check_inbound_id_free, _check_inbound_target
+
+# -- 转出申请 → 生成转接路径 → 确认发起 -----------------------------------------------------------
+
+
+def draft(
+    *,
+    actor: Actor,
+    members: Iterable[Member],
+    transfer_type: str,
+    target: Organisation | None,
+    target_name: str = "",
+    out_of_system: bool = False,
+    letter: LetterInput,
+) -> list[Transfer]:
+    """Fill in a transfer application for each chosen member and generate its path (草稿)."""
+    _require(can_initiate(actor.org), "只有具有县内转接权限的党委可以发起转出申请。")
+    members = list(members)
+    _require(bool(members), "请选择需要转接的党员。", "members")
+    _require(
+        transfer_type in (TransferType.COUNTY, TransferType.PROVINCE, TransferType.NATIONAL),
+        "请选择转接类型。",
+        "transfer_type",
+    )
+    target, target_name, out_of_system = _destination(
+        transfer_type, target, target_name, out_of_system
+    )
+    check_target(
+        initiator=actor.org,
+        transfer_type=transfer_type,
+        target=target,
+        out_of_system=out_of_system,
+        target_name=target_name,
+    )
+    _check_letter(letter)
+    eligible = direct_branch_ids(actor.org)
+    drafts = []
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().select_related("branch")
+        for member in locked.filter(pk__in=[m.pk for m in members]).order_by("pk"):
+            _require(
+                member.branch_id in eligible,
+                f"{member.name}不在本党组织直属党支部（含直属党总支下的党支部）中。",
+                "members",
+            )
+            _require(
+                member.state == MemberState.NORMAL,
+                f"{member.name}当前状态为“{member.get_state_display()}”，不能发起转接。",
+                "members",
+            )
+            _revoke_own_drafts(member, actor)
+            transfer = Transfer(
+                type=transfer_type,
+                member=member,
+                member_name=member.name,
+                id_number=member.id_number,
+                source_branch=member.branch,
+                source_path=member.branch_path,
+                source_name=member.branch.name,
+                initiator=actor.org,
+                initiator_path=actor.org.path,
+                initiated_by=actor.user,
+                target=target,
+                target_name=target_name,
+                out_of_system=out_of_system,
+                dues_paid_through=letter.dues_paid_through,
+                validity_days=letter.validity_days,
+                member_phone=check_phone(letter.member_phone, field="member_phone", required=False)
+                or member.phone,
+                letter_remarks=letter.remarks.strip(),
+                created_at=_now(),
+            )
+            try:
+                with transaction.atomic():
+                    transfer.save()
+            except IntegrityError:
+                raise TransferError(
+                    f"{member.name}已有未办结的组织关系转接。", field="members"
+                ) from None
+            _create_steps(transfer, start=actor.org, start_order=0, include_start=True)
+            transfer.save(update_fields=["receiver", "receiver_path"])
+            record(transfer, actor, EventAction.DRAFT, "", data={"target": target_name})
+            drafts.append(transfer)
+    return drafts
+
+
+def _revoke_own_drafts(member: Member, actor: Actor) -> None:
+    """A new application for a member replaces this organisation's unlaunched one."""
+    for old in Transfer.objects.select_for_update().filter(
+        member=member, initiator=actor.org, state=TransferState.DRAFT
+    ):
+        old.state = TransferState.REVOKED
+        old.finished_at = _now()
+        _save(old, "state", "finished_at")
+        old.steps.update(state=StepState.CANCELLED)
+        record(old, actor, EventAction.REVOKE, TransferState.DRAFT, opinion="被新的转出申请替代")
+
+
+def launch(
+    *, actor: Actor, transfer: Transfer, confirmed: bool, expected_version: int | None = None
+) -> Transfer:
+    """确认发起: the letter is issued and the first approver's step becomes pending."""
+    with transaction.atomic():
+        # The member's row first, then the transfer's: 转出申请 locks them in that order (it
+        # replaces the member's drafts), and the opposite order deadlocks against it.
+        pk = transfer.pk if isinstance(transfer, Transfer) else transfer
+        member_id = Transfer.objects.filter(pk=pk).values_list("member_id", flat=True).first()
+        if member_id is not None:
+            Member.objects.select_for_update().filter(pk=member_id).first()
+        transfer = lock(transfer)
+        _check_version(transfer, expected_version)
+        rules.require(transfer, actor.org, Action.LAUNCH)
+        if transfer.type != TransferType.INBOUND:
+            _require(confirmed, f"请勾选“{CONFIRM_LAUNCH}”。", "confirmed")
+            member = Member.objects.select_for_update().get(pk=transfer.member_id)
+            _require(
+                member.state == MemberState.NORMAL
+                and member.branch_id == transfer.source_branch_id,
+                f"{member.name}的组织关系已发生变化，请重新填写转出申请。",
+            )
+            check_target(
+                initiator=transfer.initiator,
+                transfer_type=transfer.type,
+                target=transfer.target,
+                out_of_system=transfer.out_of_system,
+                target_name=transfer.target_name,
+            )
+            member.state = MemberState.IN_TRANSFER
+            member.save(update_fields=["state", "updated_at"])
+        else:
+            _check_inbound_id_free(transfer.id_number)
+        now = _now()
+        first = _start_round(transfer, actor, now)
+        transfer.state = TransferState.IN_PROGRESS
+        transfer.launched_at = now
+        _save(transfer, "state", "launched_at", "receiver", "receiver_path")
+        _issue_letter(transfer, now=now)
+        record(transfer, actor, EventAction.LAUNCH, TransferState.DRAFT, step=first)
+    return transfer
+
+
+def _start_round(transfer: Transfer, actor: Actor, now: dt.datetime) -> TransferStep:
+    """Regenerate the current round's path (the tree may have changed since the draft), mark the
+    initiator's step launched and the next one pending; return the initiator's step."""
+    transfer.steps.filter(round=transfer.round, state=StepState.WAITING).delete()
+    start_order = (
+        transfer.steps.filter(round=transfer.round).aggregate(m=Max("order"))["m"] or -1
+    ) + 1
+    steps = _create_steps(
+        transfer, start=transfer.initiator, start_order=start_order, include_start=True
+    )
+    _act(steps[0], actor, StepState.LAUNCHED, now)
+    _activate(steps[1], now)
+    return steps[0]
+
+
+def relaunch(
+    *,
+    actor: Actor,
+    transfer: Transfer,
+    confirmed: bool,
+    transfer_type: str | None = None,
+    target: Organisation | None = None,
+    target_name: str | None = None,
+    out_of_system: bool | None = None,
+    letter: LetterInput | None = None,
+    expected_version: int | None = None,
+) -> Transfer:
+    """重新发起 after a return: the initiator may correct the application; a new round starts."""
+    with transaction.atomic():
+        transfer = lock(transfer)
+        _check_version(transfer, expected_version)
+        rules.require(transfer, actor.org, Action.RELAUNCH)
+        if transfer.type != TransferType.INBOUND:
+            _require(confirmed, f"请勾选“{CONFIRM_LAUNCH}”。", "confirmed")
+        if transfer_type is not None:
+            transfer.type = transfer_type
+        if out_of_system is not None:
+            transfer.out_of_system = out_of_system
+        if target is not None or target_name is not None:
+            transfer.target, transfer.target_name, transfer.out_of_system = _destination(
+                transfer.type, target, target_name or "", transfer.out_of_system
+            )
+        elif transfer.type == TransferType.NATIONAL:
+            transfer.out_of_system = True
+        if transfer.type == TransferType.INBOUND:
+            _check_inbound_target(transfer.initiator, transfer.target)
+            _check_inbound_id_free(transfer.id_number)
+        else:
+            check_target(
+                initiator=transfer.initiator,
+                transfer_type=transfer.type,
+                target=transfer.target,
+                out_of_system=transfer.out_of_system,
+                target_name=transfer.target_name,
+            )
+        if letter is not None:
+            _check_letter(letter)
+            transfer.dues_paid_through = letter.dues_paid_through
+            transfer.validity_days = letter.validity_days
+            transfer.member_phone = check_phone(
+                letter.member_phone, field="member_phone", required=False
+            )
+            transfer.letter_remarks = letter.remarks.strip()
+        if transfer.member_id:
+            member = Member.objects.select_for_update().get(pk=transfer.member_id)
+            if transfer.type != TransferType.INBOUND:
+                _require(
+                    member.branch_id == transfer.source_branch_id,
+                    f"{member.name}的组织关系已发生变化，不能重新发起。",
+                )
+        now = _now()
+        transfer.round += 1
+        first = _start_round(transfer, actor, now)
+        transfer.state = TransferState.IN_PROGRESS
+        transfer.return_reason = ""
+        _save(
+            transfer,
+            "type",
+            "target",
+            "target_name",
+            "out_of_system",
+            "dues_paid_through",
+            "validity_days",
+            "member_phone",
+            "letter_remarks",
+            "round",
+            "receiver",
+            "receiver_path",
+            "state",
+            "return_reason",
+        )
+        _issue_letter(transfer, now=now)
+        record(transfer, actor, EventAction.RELAUNCH, TransferState.RETURNED, step=first)
+    return transfer

@@ -1,0 +1,63 @@
+"""What the pages of 组织关系转接 share: the actor, the sub-tabs, paging and refusals."""
+
+from __future__ import annotations
+
+from orgs.paging import count_display, paginate
+from transfers import selectors
+from transfers.errors import TransferError
+from transfers.models import Transfer, TransferState
+from transfers.services import Actor
+
+
+def _actor(request) -> Actor:
+    return Actor(user=request.user, org=request.org)
+
+
+def _tabs(request, section: str, current: str) -> dict:
+    """The sub-tabs of 转出 or 接收 with their counts (one capped count query each)."""
+    org = request.org
+    if section == "out":
+        tabs = [
+            ("out_todo", "待办工作", selectors.outgoing_todo_count(org)),
+            ("out_done", "已办工作", count_display(selectors.outgoing_done(org))),
+            ("out_history", "转出历史", count_display(selectors.outgoing_history(org))),
+        ]
+    else:
+        tabs = [
+            ("in_todo", "待办工作", count_display(selectors.incoming_todo(org))),
+            ("in_done", "已办工作", count_display(selectors.incoming_done(org))),
+            ("in_unreported", "未报到", count_display(selectors.not_reported(org))),
+            ("in_history", "接收历史", count_display(selectors.incoming_history(org))),
+        ]
+    return {"section": section, "subtabs": tabs, "current": current}
+
+
+def _page(request, qs, ordering, prefix="", size: int | None = None):
+    return paginate(
+        qs,
+        ordering,
+        after=request.GET.get(f"{prefix}after"),
+        before=request.GET.get(f"{prefix}before"),
+        size=size,
+    )
+
+
+def _apply_error(form, error: TransferError) -> None:
+    """A service's refusal, next to the field it concerns (or above the form)."""
+    field = error.field if error.field in form.fields else None
+    if field is None and error.field == "target" and "target_query" in form.fields:
+        field = "target_query"
+    form.add_error(field, error.message)
+
+
+def _version(form) -> int | None:
+    return form.cleaned_data.get("version")
+
+
+def _where_now(transfer: Transfer) -> str:
+    """One sentence: where the transfer is now."""
+    transfer.refresh_from_db()
+    if transfer.state == TransferState.IN_PROGRESS:
+        step = transfer.pending_step
+        return f"转接已送至{step.org.name}{step.get_role_display()}。"
+    return f"转接当前状态：{transfer.get_state_display()}。"

@@ -1,0 +1,218 @@
+"""The tabs and lists of 组织关系转接: 转出 and 接收, their 待办/已办/历史, and the exports."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from orgs.scoping import org_required
+from transfers import selectors
+from transfers.forms import (
+    HistorySearchForm,
+    UnreportedSearchForm,
+    WorkSearchForm,
+)
+from transfers.paths import can_initiate
+from transfers.views.batch import batch_context
+from transfers.views.common import _page, _tabs
+
+# -- 组织关系转接: tabs and lists ---------------------------------
+
+
+@org_required
+def index(request):
+    """The subsystem opens on 转出 (the manual: 系统默认进入转出页签)."""
+    return redirect("transfers:out_todo")
+
+
+def _work_search(request) -> tuple[WorkSearchForm, selectors.WorkFilters, int | None]:
+    """The search form of 待办工作 / 已办工作; a search that cannot be understood is ignored
+    field by field (the form says what is wrong)."""
+    form = WorkSearchForm(request.GET or None)
+    if not form.is_bound:
+        return form, selectors.WorkFilters(), None
+    form.is_valid()
+    d = form.cleaned_data
+    filters = selectors.WorkFilters(
+        name=d.get("name", ""),
+        id_number=d.get("id_number", ""),
+        transfer_type=d.get("transfer_type", ""),
+        sort=d.get("sort", ""),
+    )
+    return form, filters, d.get("size")
+
+
+def _todo_page(request, qs):
+    form, filters, size = _work_search(request)
+    qs = selectors.search_todo(qs, filters)
+    page = _page(request, qs, selectors.todo_ordering(filters), size=size)
+    return form, filters, page
+
+
+def _done_page(request, qs):
+    form, filters, size = _work_search(request)
+    qs = selectors.search_done(qs, filters)
+    return form, _page(request, qs, selectors.done_ordering(filters), size=size)
+
+
+@org_required
+def out_todo(request):
+    """转出 · 待办工作: what waits for this organisation on the way out, and its own returned or
+    unlaunched applications."""
+    org = request.org
+    form, filters, steps = _todo_page(request, selectors.outgoing_todo(org))
+    own_qs = selectors.search_done(selectors.drafts_and_returned(org), replace(filters, sort=""))
+    own = _page(request, own_qs, ["-id"], prefix="r_")
+    return render(
+        request,
+        "transfers/out_todo.html",
+        {
+            **_tabs(request, "out", "out_todo"),
+            "form": form,
+            "page": steps,
+            "own": own,
+            "can_apply": can_initiate(org),
+            **batch_context("out_todo", org),
+        },
+    )
+
+
+@org_required
+def out_done(request):
+    """转出 · 已办工作: unfinished transfers this organisation initiated or approved."""
+    form, page = _done_page(request, selectors.outgoing_done(request.org))
+    return render(
+        request,
+        "transfers/out_done.html",
+        {**_tabs(request, "out", "out_done"), "form": form, "page": page},
+    )
+
+
+def _history(request, *, section, current, selector, date_label, export_url):
+    form = HistorySearchForm(request.GET or None)
+    filters = _filters(form)
+    qs = selector(request.org, filters)
+    if form.is_bound and not form.is_valid():
+        qs = qs.none()  # a search that cannot be understood finds nothing, not everything
+    page = _page(request, qs, selectors.HISTORY_ORDERING)
+    return render(
+        request,
+        "transfers/history.html",
+        {
+            **_tabs(request, section, current),
+            "form": form,
+            "page": page,
+            "date_label": date_label,
+            "export_url": f"{reverse(export_url)}?{request.GET.urlencode()}",
+        },
+    )
+
+
+def _filters(form) -> selectors.Filters:
+    if not form.is_bound or not form.is_valid():
+        return selectors.Filters()
+    d = form.cleaned_data
+    return selectors.Filters(
+        name=d.get("name", ""),
+        id_number=d.get("id_number", ""),
+        transfer_type=d.get("transfer_type", ""),
+        date_from=d.get("date_from"),
+        date_to=d.get("date_to"),
+    )
+
+
+@org_required
+def out_history(request):
+    """转出 · 转出历史."""
+    return _history(
+        request,
+        section="out",
+        current="out_history",
+        selector=selectors.outgoing_history,
+        date_label="转出日期",
+        export_url="transfers:out_history_export",
+    )
+
+
+@org_required
+def in_todo(request):
+    """接收 · 待办工作."""
+    form, _filters, page = _todo_page(request, selectors.incoming_todo(request.org))
+    return render(
+        request,
+        "transfers/in_todo.html",
+        {
+            **_tabs(request, "in", "in_todo"),
+            "form": form,
+            "page": page,
+            "can_inbound": can_initiate(request.org),
+            **batch_context("in_todo", request.org),
+        },
+    )
+
+
+@org_required
+def in_done(request):
+    """接收 · 已办工作."""
+    form, page = _done_page(request, selectors.incoming_done(request.org))
+    return render(
+        request,
+        "transfers/in_done.html",
+        {**_tabs(request, "in", "in_done"), "form": form, "page": page},
+    )
+
+
+@org_required
+def in_unreported(request):
+    """接收 · 未报到: members received into this organisation's subtree, not yet reported."""
+    form = UnreportedSearchForm(request.GET or None)
+    filters = _filters(form)
+    size = form.cleaned_data.get("size") if form.is_bound and form.is_valid() else None
+    page = _page(
+        request,
+        selectors.not_reported(request.org, filters),
+        selectors.NOT_REPORTED_ORDERING,
+        size=size,
+    )
+    return render(
+        request,
+        "transfers/in_unreported.html",
+        {
+            **_tabs(request, "in", "in_unreported"),
+            "form": form,
+            "page": page,
+            **batch_context("in_unreported", request.org),
+        },
+    )
+
+
+@org_required
+def in_history(request):
+    """接收 · 接收历史."""
+    return _history(
+        request,
+        section="in",
+        current="in_history",
+        selector=selectors.incoming_history,
+        date_label="转入日期",
+        export_url="transfers:in_history_export",
+    )
+
+
+@org_required
+def history_export(request, direction: str):
+    """The history list as filtered, as an Excel file (streamed from a temporary file)."""
+    from transfers.exports import history_response
+
+    form = HistorySearchForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, "查询条件有误，请修正后再导出。")
+        back = "transfers:out_history" if direction == "out" else "transfers:in_history"
+        return redirect(f"{reverse(back)}?{request.GET.urlencode()}")
+    filters = _filters(form)
+    selector = selectors.outgoing_history if direction == "out" else selectors.incoming_history
+    qs = selector(request.org, filters).order_by(*selectors.HISTORY_ORDERING)
+    return history_response(qs, direction=direction, org=request.org)
