@@ -71,6 +71,7 @@ start_prod_stack() {
       -e "s#/etc/ssl/zuzhi/fullchain.pem#$PROD_DIR/cert.pem#" \
       -e "s#/etc/ssl/zuzhi/privkey.pem#$PROD_DIR/key.pem#" \
       -e "s#/srv/zuzhi/staticfiles/#$PROD_DIR/static/#" \
+      -e "s#/var/log/nginx/#$PROD_DIR/#" \
       deploy/nginx/zuzhi.conf >"$PROD_DIR/site.conf"
   cat >"$PROD_DIR/nginx.conf" <<NGINX
 worker_processes 1;
@@ -80,7 +81,7 @@ events { worker_connections 256; }
 http {
   include /etc/nginx/mime.types;
   default_type application/octet-stream;
-  access_log $PROD_DIR/nginx-access.log;
+  access_log off;
   client_body_temp_path $PROD_DIR/body;
   proxy_temp_path $PROD_DIR/proxy;
   fastcgi_temp_path $PROD_DIR/fastcgi;

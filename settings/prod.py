@@ -16,9 +16,8 @@ HTTPS = env_bool("HTTPS", True)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 if HTTPS:
+    # (/healthz and /readyz answer before this redirect: ops.health is the first middleware.)
     SECURE_SSL_REDIRECT = True
-    # Health checks come from the proxy or a load balancer over plain HTTP on loopback.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
     if TRUSTED_PROXIES > 0:

@@ -69,7 +69,8 @@ def test_a_row_that_fails_says_why_and_the_others_go_through():
     [failed] = result.failed
     assert failed.transfer_id == ts[1].pk
     assert failed.member_name == ts[1].member_name
-    assert "其他人办理" in failed.message
+    assert "已由中共广西某大学委员会于" in failed.message
+    assert "办理（同意）" in failed.message
 
 
 def test_an_unknown_or_foreign_row_is_refused_with_a_sentence():

@@ -48,7 +48,7 @@ def test_batch_approval_from_the_todo_list(browser, live_server, demo_db, size):
         assert "成功 3 条" in summary
         assert "未成功 1 条" in summary
         assert late.member_name in page.locator("table.table").first.inner_text()
-        assert "其他人办理" in page.locator("table.table").first.inner_text()
+        assert "办理（同意）" in page.locator("table.table").first.inner_text()
         screenshot(page, f"batch_result_{size}")
         if size == "phone":
             assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1

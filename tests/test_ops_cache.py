@@ -112,9 +112,12 @@ def fresh_axes_handler():
 @pytest.mark.django_db
 @pytest.mark.usefixtures("fresh_axes_handler")
 @override_settings(CACHES=DB_CACHE)
-def test_login_lockouts_live_in_the_shared_cache(client, settings):
+def test_login_lockouts_live_in_the_shared_cache(client, settings, monkeypatch):
+    from axes.handlers.proxy import AxesProxyHandler
     from django.core.cache import cache
 
+    # The handler binds its cache when first made, once per process; make it anew here.
+    monkeypatch.setattr(AxesProxyHandler, "implementation", None)
     cache.clear()
     url = reverse("login")
     for _ in range(settings.AXES_FAILURE_LIMIT):

@@ -14,7 +14,9 @@ from django.urls import reverse
 from ops.routers import STICKY_SESSION_KEY, ReplicaRouter
 from orgs.models import Organisation
 
-pytestmark = pytest.mark.django_db(databases=["default", "replica"])
+# Streaming replicas are PostgreSQL's; SQLite's shared in-memory test database also locks tables
+# between two connections, which a mirror alias would be.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(databases=["default", "replica"])]
 
 
 @pytest.fixture

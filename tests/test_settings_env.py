@@ -184,3 +184,15 @@ def test_production_settings_pass_the_deployment_checks_before_and_after_collect
         extra=extra,
     )
     assert re.search(r"301 /static/favicon\.[0-9a-f]{12}\.svg", response.stdout), response
+
+
+def test_every_url_name_sent_to_the_replica_exists():
+    """A renamed URL would silently fall back to the primary; name each one."""
+    from django.conf import settings
+    from django.urls import NoReverseMatch, reverse
+
+    for name in settings.REPLICA_URL_NAMES:
+        try:
+            reverse(name)
+        except NoReverseMatch:
+            reverse(name, args=["overdue"])  # the 督查 export takes which list
