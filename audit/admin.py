@@ -17,6 +17,18 @@ from audit import trail
 from audit.models import AuditEvent, EventType, Outcome
 
 EXPORT_LIMIT = 100_000
+OBJECT_LABELS = {
+    "transfers.transfer": "转接",
+    "transfers.letter": "介绍信",
+    "transfers.exchangepackage": "交换包",
+    "transfers.supervision": "工作督查",
+    "members.member": "党员",
+    "orgs.organisation": "党组织",
+    "orgs.organisationuserobjectpermission": "党组织角色",
+    "auth.user": "账号",
+    "auth.group": "用户组",
+    "audit.auditevent": "审计记录",
+}
 HEADER = [
     "时间",
     "用户名",
@@ -80,7 +92,7 @@ class DateRangeFilter(admin.DateFieldListFilter):
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = [
-        "at", "username", "org_name", "client_address", "event_type", "object_type",
+        "at", "username", "org_name", "client_address", "event_type", "object_label",
         "object_id", "outcome", "detail",
     ]  # fmt: skip
     list_filter = ["event_type", "outcome", ("at", DateRangeFilter)]
@@ -89,6 +101,10 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_per_page = 50
     actions = ["export_csv"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    @admin.display(description="对象类型", ordering="object_type")
+    def object_label(self, obj):
+        return OBJECT_LABELS.get(obj.object_type, "页面" if ":" in obj.object_type else "—")
 
     def has_add_permission(self, request):
         return False

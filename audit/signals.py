@@ -14,7 +14,7 @@ from audit import trail
 from audit.models import EventType, Outcome
 from orgs.models import OrganisationUserObjectPermission
 from orgs.roles import organisations_of
-from transfers.models import TransferEvent
+from transfers.models import TransferEvent, TransferState
 
 User = get_user_model()
 
@@ -51,15 +51,16 @@ def _locked_out(sender, request, username, ip_address, **kwargs):
 
 
 def _role_detail(row: OrganisationUserObjectPermission, verb: str) -> str:
-    return f"{verb}账号 {row.user.get_username()} 在 {row.content_object.name} 的党组织角色"
+    # The account is the object (type 账号, its id); the detail names the organisation only.
+    return f"{verb}党组织角色：{row.content_object.name}"
 
 
 @receiver(post_save, sender=OrganisationUserObjectPermission, dispatch_uid="audit_role_grant")
 def _role_granted(sender, instance, created, **kwargs):
     trail.record(
         EventType.ROLE_CHANGE,
-        object_type="orgs.organisationuserobjectpermission",
-        object_id=instance.pk,
+        object_type="auth.user",
+        object_id=instance.user_id,
         detail=_role_detail(instance, "授予" if created else "修改"),
     )
 
@@ -68,8 +69,8 @@ def _role_granted(sender, instance, created, **kwargs):
 def _role_revoked(sender, instance, **kwargs):
     trail.record(
         EventType.ROLE_CHANGE,
-        object_type="orgs.organisationuserobjectpermission",
-        object_id=instance.pk,
+        object_type="auth.user",
+        object_id=instance.user_id,
         detail=_role_detail(instance, "撤销"),
     )
 
@@ -105,6 +106,10 @@ def _admin_changed(sender, instance, created, **kwargs):
     )
 
 
+def _state(value: str) -> str:
+    return TransferState(value).label if value in TransferState.values else "—"
+
+
 @receiver(post_save, sender=TransferEvent, dispatch_uid="audit_transfer_action")
 def _transfer_action(sender, instance, created, **kwargs):
     """Every transfer action writes its TransferEvent in the same transaction; the audit row
@@ -118,5 +123,5 @@ def _transfer_action(sender, instance, created, **kwargs):
         object_type="transfers.transfer",
         object_id=instance.transfer_id,
         detail=f"{instance.get_action_display()}"
-        f"（{instance.state_before or '—'}→{instance.state_after}）",
+        f"（{_state(instance.state_before)}→{_state(instance.state_after)}）",
     )

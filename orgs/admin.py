@@ -145,6 +145,15 @@ admin.site.unregister(Group)
 class SeparatedDutiesUserChangeForm(UserChangeForm):
     """三员分立: one account holds at most one of the three administrator groups."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "groups" in self.fields:
+            self.fields["groups"].label = "管理员组"
+            self.fields["groups"].help_text = (
+                "三员分立：系统管理员、安全管理员、审计管理员，一个账号至多属于其中一个。"
+                "办理业务的权限来自任职党组织，不来自用户组。"
+            )
+
     def clean_groups(self):
         from accounts.admin_roles import GROUPS, may_combine
 

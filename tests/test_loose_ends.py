@@ -66,7 +66,7 @@ def test_retrieving_withdraws_the_exchange_package_and_importing_is_refused(clie
     with pytest.raises(TransferError, match="已被转出方撤回"):
         import_as("yl", package, "yl_jd_zb1")
     client = client_as("yl")
-    found = client.get(
+    found = client.post(
         reverse("transfers:inbound_exchange"),
         {"id_number": package.id_number, "letter_serial": package.letter_serial},
     )

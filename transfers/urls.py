@@ -79,6 +79,7 @@ urlpatterns = [
     path("t/<id:pk>/full-id/", detail.full_id, name="full_id"),
     path("t/<id:pk>/letter/", letters.letter, name="letter"),
     path("t/<id:pk>/letter.pdf", letters.letter_pdf, name="letter_pdf"),
+    path("t/<id:pk>/letter/reissue/", letters.reissue, name="reissue"),
     path("t/<id:pk>/approve/", actions.approve, name="approve"),
     path("t/<id:pk>/reject/", actions.reject, name="reject"),
     path("t/<id:pk>/change/", actions.change, name="change"),
