@@ -240,7 +240,7 @@ def test_the_confirmation_page_lists_the_rows_and_what_the_rules_refuse(client_a
     html = text(response)
     assert response.status_code == 200
     assert ts[0].member_name in html
-    assert "当前不是本党组织的办理环节" in html
+    assert "该转接已由中共广西某大学委员会于" in html  # the row approved meanwhile says who did
     assert "其中 1 条当前可办理" in html
 
 
