@@ -1,4 +1,14 @@
-from orgs.roles import organisations_of
+from orgs.models import Organisation
+from orgs.roles import role_org_ids
+
+
+def _switchable(user, acting):
+    """The organisations of the switcher: one query for the role rows, and a second one by
+    primary key only when the user holds more than one role."""
+    ids = role_org_ids(user)
+    if len(ids) < 2:
+        return [acting]
+    return list(Organisation.objects.filter(pk__in=ids).order_by("path")[:50])
 
 
 def acting_organisation(request):
@@ -7,8 +17,4 @@ def acting_organisation(request):
     user = getattr(request, "user", None)
     if org is None or user is None:
         return {"acting_org": None, "switchable_orgs": []}
-    return {
-        "acting_org": org,
-        # Only shown when there is more than one; a user holds roles on a handful of nodes.
-        "switchable_orgs": lambda: list(organisations_of(user)[:50]),
-    }
+    return {"acting_org": org, "switchable_orgs": lambda: _switchable(user, org)}

@@ -1,23 +1,22 @@
 from django.utils.cache import add_never_cache_headers
 
-from orgs.roles import organisations_of
+from orgs.roles import organisations_of, role_organisation
 
 SESSION_KEY = "acting_org_id"
 
 
 def acting_organisation(request):
-    """The organisation this request acts for: the one chosen in the switcher if the user still
-    holds a role on it, else the user's first one, else None."""
+    """The organisation this request acts for: the one kept in the session if the user still
+    holds a role on it (one primary-key query), else the user's first one, else None."""
     user = request.user
     if not user.is_authenticated:
         return None
-    orgs = organisations_of(user)
     chosen = request.session.get(SESSION_KEY)
     if chosen is not None:
-        org = orgs.filter(pk=chosen).first()
+        org = role_organisation(user, chosen)
         if org is not None:
             return org
-    org = orgs.first()
+    org = organisations_of(user).first()
     if org is not None:
         request.session[SESSION_KEY] = org.pk
     else:

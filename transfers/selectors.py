@@ -353,9 +353,24 @@ def batch_transfers(org: Organisation, ids: list[int]) -> dict[int, Transfer]:
 
 def visible_transfer(org: Organisation, pk: int) -> Transfer:
     """One transfer ``org`` may open (its subtree is on the route, or is source or destination);
-    anything else does not exist for it (404)."""
-    qs = visible_transfers(org).filter(pk=pk)
-    transfer = qs.select_related(*DETAIL_RELATED).first()
+    anything else does not exist for it (404).
+
+    One primary-key lookup; the paths copied onto the transfer answer for the source, destination,
+    initiator and receiving sides, so the route is read (one indexed query more) only for an
+    organisation met nowhere else on the way, such as an approving committee above both sides.
+    """
+    transfer = Transfer.objects.select_related(*DETAIL_RELATED).filter(pk=pk).first()
     if transfer is None:
         raise Http404
-    return transfer
+    prefix = org.path
+    paths = (
+        transfer.source_path,
+        transfer.dest_path,
+        transfer.initiator_path,
+        transfer.receiver_path,
+    )
+    if any(path and path.startswith(prefix) for path in paths):
+        return transfer
+    if TransferStep.objects.filter(transfer_id=pk, org_path__startswith=prefix).exists():
+        return transfer
+    raise Http404

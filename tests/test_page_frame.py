@@ -1,0 +1,94 @@
+"""The page frame (session, user, acting organisation, switcher) costs a fixed handful of queries,
+whatever the size of the tree, and follows role changes at the next request."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from orgs.middleware import SESSION_KEY
+from orgs.models import Organisation
+from orgs.roles import grant_role, organisations_of, revoke_role, role_organisation
+
+pytestmark = pytest.mark.django_db
+
+
+def frame_queries(client, url="/"):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return [q["sql"] for q in ctx.captured_queries], response.content.decode()
+
+
+def test_the_acting_organisation_costs_one_query_once_it_is_in_the_session(client_as):
+    client = client_as("wxy")
+    client.get("/")
+    queries, _ = frame_queries(client)
+    org_queries = [
+        q
+        for q in queries
+        if 'FROM "orgs_organisation" ' in q or 'FROM "orgs_organisationuserobjectpermission"' in q
+    ]
+    # The acting organisation by primary key (guarded by the role rows) and the switcher's read
+    # of the role rows; with one role the switcher fetches no organisation.
+    assert len(org_queries) == 2, org_queries
+    assert not any(" OR " in q and "IN (SELECT" in q for q in org_queries)
+
+
+def test_the_frame_costs_the_same_with_more_roles_and_more_organisations(client, user, org):
+    u, ltx, gxu = user("wxy"), org("ltx"), org("gxu")
+    client.force_login(u)
+    client.get("/")
+    one_role, _ = frame_queries(client)
+    grant_role(u, ltx)
+    grant_role(u, gxu)
+    client.get("/")
+    three_roles, html = frame_queries(client)
+    # The switcher reads the organisations by primary key: one query more, not one per role.
+    assert len(three_roles) == len(one_role) + 1
+    for i in range(30):
+        gxu.refresh_from_db()
+        fields = {"name": f"新增{i}", "code": f"X{i}", "level": "branch"}
+        Organisation.objects.add_child(gxu, fields)
+    assert len(frame_queries(client)[0]) == len(three_roles)
+    for name in ("中共广西某大学文学院委员会", ltx.name, gxu.name):
+        assert name in html
+
+
+def test_the_switcher_lists_every_organisation_of_the_user_in_tree_order(client, user, org):
+    u, own, ltx, gxu = user("wxy"), org("wxy"), org("ltx"), org("gxu")
+    grant_role(u, ltx)
+    grant_role(u, gxu)
+    client.force_login(u)
+    html = client.get(reverse("home")).content.decode()
+    expected = sorted([own, ltx, gxu], key=lambda o: o.path)
+    positions = [html.index(f'<option value="{o.pk}"') for o in expected]
+    assert positions == sorted(positions)
+
+
+def test_a_revoked_role_is_refused_at_the_next_request_even_if_kept_in_the_session(
+    client, user, org
+):
+    u, own, ltx = user("wxy"), org("wxy"), org("ltx")
+    grant_role(u, ltx)
+    client.force_login(u)
+    client.post(reverse("switch_org"), {"org": ltx.pk})
+    assert client.session[SESSION_KEY] == ltx.pk
+    revoke_role(u, ltx)
+    client.get(reverse("home"))
+    assert client.session[SESSION_KEY] == own.pk
+    assert role_organisation(u, ltx.pk) is None
+
+
+def test_a_role_through_a_group_counts(user, org):
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    u, own, gxu = user("wxy"), org("wxy"), org("gxu")
+    group = Group.objects.create(name="督查组")
+    u.groups.add(group)
+    assign_perm("orgs.act_for_organisation", group, gxu)
+    assert list(organisations_of(u)) == sorted([own, gxu], key=lambda o: o.path)
+    assert role_organisation(u, gxu.pk) == gxu
+    other = Organisation.objects.exclude(pk__in=[gxu.pk, own.pk]).last()
+    assert role_organisation(u, other.pk) is None
