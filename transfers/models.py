@@ -259,6 +259,17 @@ class Transfer(models.Model):
             ),
             models.Index(fields=["id_number"], name="transfers_id_number_idx"),
             models.Index(fields=["member_name"], name="transfers_member_name_idx"),
+            # 工作督查's monthly chart below the counted levels (transfers.volume).
+            models.Index(
+                fields=["source_path", "launched_at"],
+                condition=Q(launched_at__isnull=False),
+                name="transfers_out_month_idx",
+            ),
+            models.Index(
+                fields=["dest_path", "received_on"],
+                condition=Q(received_on__isnull=False),
+                name="transfers_in_month_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -679,3 +690,6 @@ class ExchangePackage(models.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+# Kept by database triggers (migration 0007); defined beside the code that reads it.
+from transfers.volume import VolumeCount  # noqa: E402, F401

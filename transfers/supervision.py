@@ -28,6 +28,7 @@ from transfers.models import (
     TransferType,
 )
 from transfers.services import Actor, lock, record
+from transfers.volume import by_month, by_org, counted
 
 RECEIPT_GRACE_DAYS = 30
 
@@ -101,6 +102,13 @@ RECEIPT_ORDERING = ["finished_at", "id"]
 
 def counts(org: Organisation, period: Period) -> dict[str, int]:
     """撤销 and 退回 in the period, for transfers leaving ``org``'s subtree."""
+    if counted(org):
+        kept = by_org([org.path], ["rv", "rj", "sb"], period.start, period.end).get(org.path, {})
+        return {
+            "revoked": kept.get("rv", 0),
+            "rejected": kept.get("rj", 0),
+            "sent_back": kept.get("sb", 0),
+        }
     in_period = Q(at__gte=period.start_at, at__lt=period.end_at)
     events = TransferEvent.objects.filter(in_period, transfer__source_path__startswith=org.path)
     return events.aggregate(
@@ -141,6 +149,24 @@ def subordinates(
         )
     )
     by_step = {row["child"]: row for row in steps}
+    return [
+        SubordinateRow(
+            org=o,
+            pending=by_step.get(o.path, {}).get("pending", 0),
+            overdue=by_step.get(o.path, {}).get("overdue", 0),
+            completed=n,
+        )
+        for o, n in zip(orgs, _completed(org, period, orgs), strict=True)
+    ]
+
+
+def _completed(org: Organisation, period: Period, orgs: list[Organisation]) -> list[int]:
+    """Transfers out of or into each of ``orgs`` completed in the period."""
+    paths = [o.path for o in orgs]
+    if orgs and counted(*orgs):
+        kept = by_org(paths, ["od", "id"], period.start, period.end)
+        return [sum(kept.get(p, {}).values()) for p in paths]
+    width = len(org.path) + Organisation.steplen
     done = Q(
         state__in=[TransferState.COMPLETED, TransferState.CONCLUDED],
         finished_at__gte=period.start_at,
@@ -164,15 +190,7 @@ def subordinates(
     completed: dict[str, int] = {}
     for row in [*out, *came_in]:
         completed[row["child"]] = completed.get(row["child"], 0) + row["n"]
-    return [
-        SubordinateRow(
-            org=o,
-            pending=by_step.get(o.path, {}).get("pending", 0),
-            overdue=by_step.get(o.path, {}).get("overdue", 0),
-            completed=completed.get(o.path, 0),
-        )
-        for o in orgs
-    ]
+    return [completed.get(p, 0) for p in paths]
 
 
 def direct_subordinates(org: Organisation) -> QuerySet[Organisation]:
@@ -183,6 +201,12 @@ def monthly_volume(org: Organisation, months: int = 12) -> list[tuple[dt.date, i
     """(month, 转出, 接收) for the last ``months`` months, oldest first."""
     today = timezone.localdate()
     first = _add_months(today.replace(day=1), -(months - 1))
+    if counted(org):
+        kept = by_month(org, ["ol", "ir"], first)
+        return [
+            (m, kept.get((m, "ol"), 0), kept.get((m, "ir"), 0))
+            for m in (_add_months(first, i) for i in range(months))
+        ]
     start = dt.datetime.combine(first, dt.time.min, tzinfo=timezone.get_current_timezone())
     out = (
         Transfer.objects.filter(source_path__startswith=org.path, launched_at__gte=start)
