@@ -1,0 +1,168 @@
+"""Data the page bench adds to ``manage.py bench``'s country: members, and busy sample offices.
+
+Both steps are resumable: members are inserted one province per transaction and a province that
+already has members is skipped; the sample offices' extra transfers are tagged and not added twice.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.db import connection, transaction
+
+from orgs.models import Level, Organisation
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯"
+    "邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国文红玉梅志海波宁林峰晨云"
+
+# Every 97th branch is a busy one (45 members, several pages); the others hold 1-6.
+MEMBERS_SQL = f"""
+INSERT INTO members_member (
+    name, gender, ethnicity, birth_date, id_number, party_status, joined_on, full_member_on,
+    phone, branch_id, branch_path, dues_paid_through, state, created_at, updated_at)
+SELECT
+    substr('{SURNAMES}', 1 + (h % {len(SURNAMES)})::int, 1)
+      || substr('{GIVEN}', 1 + ((h / 7) % {len(GIVEN)})::int, 1)
+      || CASE WHEN h % 3 = 0 THEN ''
+              ELSE substr('{GIVEN}', 1 + ((h / 131) % {len(GIVEN)})::int, 1) END,
+    CASE WHEN h % 2 = 0 THEN 'male' ELSE 'female' END, '汉族',
+    DATE '1950-01-01' + (h % 18000)::int,
+    'M' || lpad((b.id::bigint * 100 + k)::text, 16, '0') || 'X',
+    'full', DATE '1990-01-01' + (h % 12000)::int, NULL, '', b.id, b.path,
+    DATE '2026-01-01', 'normal', now(), now()
+FROM orgs_organisation b
+CROSS JOIN LATERAL generate_series(
+    1, CASE WHEN b.id % 97 = 0 THEN 45 ELSE 1 + abs(hashint8(b.id)) % 6 END) AS k
+CROSS JOIN LATERAL (SELECT abs(hashint8(b.id::bigint * 131 + k)) AS h) AS x
+WHERE b.path LIKE {{}} AND b.level = 'branch' AND b.code LIKE 'B%'
+""".replace("%", "%%").format("%s")  # noqa: S608 - constants only
+
+
+def build_members(stdout) -> None:
+    provinces = Organisation.objects.filter(depth=1, code__startswith="B").order_by("path")
+    for province in provinces:
+        with transaction.atomic(), connection.cursor() as c:
+            c.execute(
+                "SELECT 1 FROM members_member WHERE branch_path LIKE %s LIMIT 1",
+                [province.path + "%"],
+            )
+            if c.fetchone():
+                continue
+            start = time.perf_counter()
+            c.execute(MEMBERS_SQL, [province.path + "%"])
+            stdout.write(
+                f"党员：{province.name} {c.rowcount:,} 名，{time.perf_counter() - start:.0f} 秒"
+            )
+
+
+TRANSFER_COLUMNS = [
+    "type", "state", "member_name", "id_number", "source_branch_id", "source_path",
+    "source_name", "initiator_id", "initiator_path", "initiated_by_id", "target_id",
+    "target_name", "out_of_system", "receiver_id", "receiver_path", "dest_branch_id",
+    "dest_path", "round", "version", "dues_paid_through", "validity_days", "member_phone",
+    "letter_remarks", "origin_letter_number", "via_exchange", "received_on",
+    "receive_handler_phone", "receive_remarks", "created_at", "launched_at", "finished_at",
+    "reported_at", "return_reason",
+]  # fmt: skip
+
+
+def _clone(c, *, tag: str, n: int, where: str, params: list, **override: str) -> None:
+    """Copy ``n`` transfers matching ``where`` with some columns replaced; tagged by name."""
+    override.setdefault("member_name", f"'{tag}' || row_number() OVER ()")
+    override.setdefault("id_number", f"'{tag}' || lpad((row_number() OVER ())::text, 12, '0')")
+    cols = ", ".join(TRANSFER_COLUMNS)
+    values = ", ".join(override.get(col, f"t.{col}") for col in TRANSFER_COLUMNS)
+    c.execute(
+        f"INSERT INTO transfers_transfer ({cols}) SELECT {values} FROM "  # noqa: S608
+        f"(SELECT * FROM transfers_transfer WHERE {where} ORDER BY id LIMIT {n}) t",
+        params,
+    )
+
+
+def _steps(c, *, tag: str, org: Organisation, direction: str, acted: bool) -> None:
+    """The launch step of the tagged transfers, and ``org``'s step: pending, or acted on."""
+    c.execute(
+        """
+        INSERT INTO transfers_transferstep (transfer_id, round, "order", org_id, org_path, role,
+            direction, state, actor_id, acted_at, opinion, pending_since)
+        SELECT id, 1, 0, initiator_id, initiator_path, 'initiate', 'out', 'launched',
+               initiated_by_id, launched_at, '', launched_at
+        FROM transfers_transfer WHERE member_name LIKE %s
+        """,
+        [tag + "%"],
+    )
+    c.execute(
+        """
+        INSERT INTO transfers_transferstep (transfer_id, round, "order", org_id, org_path, role,
+            direction, state, actor_id, acted_at, opinion, pending_since, due_at)
+        SELECT id, 1, 1, %s, %s, 'approve', %s, %s, CASE WHEN %s THEN initiated_by_id END,
+               CASE WHEN %s THEN launched_at END, '', launched_at, launched_at + interval '7 days'
+        FROM transfers_transfer WHERE member_name LIKE %s
+        """,
+        [
+            org.pk,
+            org.path,
+            direction,
+            "approved" if acted else "pending",
+            acted,
+            acted,
+            tag + "%",
+        ],
+    )
+
+
+def busy_offices(orgs: list[Organisation], stdout, per_list: int = 45) -> None:
+    """Give each sample office lists of several pages (the uniform country gives the lower
+    levels a handful of rows and no 待办 above the grassroots committees)."""
+    for i, org in enumerate(orgs):
+        tag = f"H{i}"
+        with transaction.atomic(), connection.cursor() as c:
+            c.execute("SELECT 1 FROM transfers_transfer WHERE member_name LIKE %s", [tag + "%"])
+            if c.fetchone():
+                continue
+            branch = (
+                Organisation.objects.filter(path__startswith=org.path, level=Level.BRANCH)
+                .order_by("path")
+                .first()
+            )
+            src = {
+                "source_branch_id": str(branch.pk),
+                "source_path": f"'{branch.path}'",
+                "source_name": f"'{branch.name}'",
+            }
+            dest = {"dest_branch_id": str(branch.pk), "dest_path": f"'{branch.path}'"}
+            unfinished = {"finished_at": "NULL", "reported_at": "NULL", "received_on": "NULL"}
+            for kind, direction, acted in [
+                ("T", "out", False),
+                ("I", "in", False),
+                ("D", "out", True),
+                ("E", "in", True),
+            ]:
+                if org.level == Level.BRANCH:
+                    break  # a branch approves nothing
+                _clone(
+                    c,
+                    tag=f"{tag}{kind}",
+                    n=per_list,
+                    where="state = 'completed'",
+                    params=[],
+                    state="'in_progress'",
+                    dest_path="''",
+                    dest_branch_id="NULL",
+                    **unfinished,
+                )
+                _steps(c, tag=f"{tag}{kind}", org=org, direction=direction, acted=acted)
+            _clone(c, tag=f"{tag}O", n=per_list, where="state = 'completed'", params=[], **src)
+            _clone(c, tag=f"{tag}N", n=per_list, where="state = 'completed'", params=[], **dest)
+            _clone(
+                c,
+                tag=f"{tag}R",
+                n=per_list,
+                where="state = 'received'",
+                params=[],
+                **dest,
+            )
+        stdout.write(f"样本党组织：{org.name} 已补充列表数据")
