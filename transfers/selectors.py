@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from orgs.models import Organisation
+from transfers.locking import mark_locked
 from transfers.models import (
     ACTED_STEP_STATES,
     HISTORY_STATES,
@@ -351,17 +352,24 @@ def batch_transfers(org: Organisation, ids: list[int]) -> dict[int, Transfer]:
     return {t.pk: t for t in qs}
 
 
-def visible_transfer(org: Organisation, pk: int) -> Transfer:
+def visible_transfer(org: Organisation, pk: int, *, lock: bool = False) -> Transfer:
     """One transfer ``org`` may open (its subtree is on the route, or is source or destination);
     anything else does not exist for it (404).
 
     One primary-key lookup; the paths copied onto the transfer answer for the source, destination,
     initiator and receiving sides, so the route is read (one indexed query more) only for an
     organisation met nowhere else on the way, such as an approving committee above both sides.
+
+    ``lock=True`` (inside a transaction) also locks the row, for the action about to change it.
     """
-    transfer = Transfer.objects.select_related(*DETAIL_RELATED).filter(pk=pk).first()
+    qs = Transfer.objects.select_related(*DETAIL_RELATED).filter(pk=pk)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    transfer = qs.first()
     if transfer is None:
         raise Http404
+    if lock:
+        mark_locked(transfer)
     prefix = org.path
     paths = (
         transfer.source_path,

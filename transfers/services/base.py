@@ -16,6 +16,7 @@ from members.text import clean_text
 from orgs.models import Level, Organisation
 from transfers import rules
 from transfers.errors import TransferError
+from transfers.locking import holds_lock
 from transfers.models import (
     EventAction,
     Letter,
@@ -126,6 +127,11 @@ def _check_letter(letter: LetterInput) -> None:
 
 
 def lock(transfer: Transfer | int) -> Transfer:
+    """The transfer's row, locked until the transaction ends. A transfer the screen already read
+    with its lock in this same transaction (``selectors.visible_transfer(..., lock=True)``) is
+    taken as it is: reading it again would cost a query and change nothing."""
+    if isinstance(transfer, Transfer) and holds_lock(transfer):
+        return transfer
     pk = transfer.pk if isinstance(transfer, Transfer) else transfer
     return Transfer.objects.select_for_update().get(pk=pk)
 
@@ -180,6 +186,22 @@ def _act(step: TransferStep, actor: Actor, state: StepState, now: dt.datetime, o
     step.acted_at = now
     step.opinion = opinion
     step.save(update_fields=["state", "actor", "acted_at", "opinion"])
+
+
+def _open_steps(transfer: Transfer) -> tuple[TransferStep | None, TransferStep | None]:
+    """The pending step and the waiting one after it, in one query (the next's organisation
+    joined, for the sentence saying where the transfer goes)."""
+    rows = list(
+        transfer.steps.filter(
+            round=transfer.round, state__in=[StepState.PENDING, StepState.WAITING]
+        )
+        .select_related("org")
+        .order_by("order")
+    )
+    pending = next((s for s in rows if s.state == StepState.PENDING), None)
+    after = pending.order if pending else -1
+    waiting = next((s for s in rows if s.state == StepState.WAITING and s.order > after), None)
+    return pending, waiting
 
 
 def _next_step(transfer: Transfer, after: TransferStep) -> TransferStep | None:

@@ -33,8 +33,8 @@ from transfers.services.base import (
     _create_steps,
     _destination,
     _issue_letter,
-    _next_step,
     _now,
+    _open_steps,
     _require,
     _save,
     _text,
@@ -61,11 +61,15 @@ def approve(
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        step = rules.require(transfer, actor.org, Action.APPROVE)
+        pending, following = _open_steps(transfer)
+        step = rules.require(transfer, actor.org, Action.APPROVE, step=pending)
         _require(confirmed, f"请勾选“{CONFIRM_CHECKED}”。", "confirmed")
         now = _now()
+        # One UPDATE each, in this order: a single statement could hit the one-pending-step
+        # index with both rows pending for a moment.
         _act(step, actor, StepState.APPROVED, now, opinion)
-        _activate(_next_step(transfer, step), now)
+        _activate(following, now)
+        transfer.pending_steps = [following]  # where it went, for the screen
         _save(transfer)
         record(transfer, actor, EventAction.APPROVE, transfer.state, step=step, opinion=opinion)
     return transfer

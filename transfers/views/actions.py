@@ -7,6 +7,7 @@ what happened. Only the organisation the rules allow is offered the page."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 
 from orgs.scoping import committee_required, org_required
@@ -43,26 +44,32 @@ def _action(
     The form is offered only to the organisation that may take ``action`` now; a POST from
     anyone else reaches the service, which refuses it and says why.
     """
-    transfer = selectors.visible_transfer(request.org, pk)
-    if request.method != "POST" and not rules.allowed_actions(transfer, request.org)[action]:
+    if request.method == "POST":
+        with transaction.atomic():
+            # Authorised and locked in one query; the service takes the locked row as it is.
+            transfer = selectors.visible_transfer(request.org, pk, lock=True)
+            form = form_class(request.POST, **(form_kwargs or (lambda t: {}))(transfer))
+            if form.is_valid():
+                try:
+                    result = perform(transfer, form)
+                except TransferError as error:
+                    transfer.refresh_from_db()  # the page shows what is stored, not the attempt
+                    if error.field in form.fields or error.field == "target":
+                        _apply_error(form, error)  # next to the field it concerns
+                    else:
+                        messages.error(request, error.message)  # once, at the top of the page
+                else:
+                    fresh = result is transfer
+                    messages.success(request, f"{done}{_where_now(transfer, fresh=fresh)}")
+                    return redirect("transfers:detail", pk=transfer.pk)
+        status = 400
+    elif not rules.allowed_actions(
+        transfer := selectors.visible_transfer(request.org, pk), request.org
+    )[action]:
         messages.error(request, f"该转接当前不能由本党组织办理“{title}”。")
         return redirect("transfers:detail", pk=transfer.pk)
-    kwargs = (form_kwargs or (lambda t: {}))(transfer)
-    if request.method == "POST":
-        form = form_class(request.POST, **kwargs)
-        if form.is_valid():
-            try:
-                perform(transfer, form)
-            except TransferError as error:
-                if error.field in form.fields or error.field == "target":
-                    _apply_error(form, error)  # next to the field it concerns
-                else:
-                    messages.error(request, error.message)  # once, at the top of the page
-            else:
-                messages.success(request, f"{done}{_where_now(transfer)}")
-                return redirect("transfers:detail", pk=transfer.pk)
-        status = 400
     else:
+        kwargs = (form_kwargs or (lambda t: {}))(transfer)
         form = form_class(initial={"version": transfer.version}, **kwargs)
         status = 200
     return render(

@@ -55,10 +55,13 @@ def _version(form) -> int | None:
     return form.cleaned_data.get("version")
 
 
-def _where_now(transfer: Transfer) -> str:
-    """One sentence: where the transfer is now."""
-    transfer.refresh_from_db()
+def _where_now(transfer: Transfer, *, fresh: bool = False) -> str:
+    """One sentence: where the transfer is now. ``fresh``: ``transfer`` is the instance the
+    service changed (and, after 同意, knows its new pending step), so nothing is read again."""
+    known = getattr(transfer, "pending_steps", None) if fresh else None
+    if not fresh:
+        transfer.refresh_from_db()
     if transfer.state == TransferState.IN_PROGRESS:
-        step = transfer.pending_step
+        step = known[0] if known else transfer.pending_step
         return f"转接已送至{step.org.name}{step.get_role_display()}。"
     return f"转接当前状态：{transfer.get_state_display()}。"
