@@ -302,3 +302,19 @@ def test_a_search_with_a_reversed_date_range_finds_nothing_and_does_not_export(c
     assert response.context["page"].rows == []
     export = client.get(reverse("transfers:out_history_export"), query)
     assert export.status_code == 302
+
+
+def test_the_export_streams_and_stops_at_the_row_limit_it_states(client_as, monkeypatch):
+    from transfers import exports
+
+    for member in wxy_members(3):
+        completed(member)
+    monkeypatch.setattr(exports, "ROW_LIMIT", 2)
+    response = client_as("wxy").get(url("out_history_export"))
+    assert response.streaming
+    rows = rows_of(workbook(response))
+    assert [r[0] for r in rows[:2]] == [1, 2]
+    assert rows[2][1] == "仅导出前2条，请缩小查询范围后分批导出。"
+    assert len(rows) == 3
+    page = text(client_as("wxy").get(url("out_history")))
+    assert "最多导出" in page

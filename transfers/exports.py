@@ -1,8 +1,10 @@
-"""Excel exports (openpyxl, write-only).
+"""Excel exports, streamed as they are written (transfers.xlsx_stream).
 
-Rows are read from the database in chunks and written to a temporary file, which is then streamed
-to the browser: a province's history never sits in memory. Cells that a spreadsheet would take as
-a formula are escaped, and ID numbers are written as text (Excel keeps only 15 digits).
+Rows are read as tuples straight from the database cursor in chunks and written into the
+workbook as they come, so the download starts at once, memory stays flat and a worker is held for
+a few seconds at most: an export stops after ``ROW_LIMIT`` rows (the page says so, and the sheet
+ends with a line saying it was cut). Cells that a spreadsheet would take as a formula are escaped,
+and ID numbers are written as text (Excel keeps only 15 digits).
 
 Every sheet opens ready to work with: the header row frozen and filterable, columns wide enough
 for Chinese names (organisation names wrap), dates as date cells, and printing set up landscape,
@@ -12,20 +14,21 @@ one page wide, with the header row repeated on every page.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
+import itertools
 from collections.abc import Iterable
 
-from django.http import FileResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from django.utils.http import content_disposition_header
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from members.idcard import mask_id_number
+from members.models import Gender
 from orgs.models import Organisation
+from transfers.models import TransferState, TransferType
+from transfers.xlsx_stream import stream_workbook
 
+ROW_LIMIT = 100_000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HISTORY_HEADERS = [
     "序号",
@@ -88,96 +91,97 @@ def safe(value):
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def write_rows(
-    rows: Iterable[list],
-    stream,
-    *,
-    title: str,
-    headers: list[str],
-    text_columns: set[int] = frozenset(),
-) -> int:
-    """A numbered sheet: 序号 in the first column, then each row's values."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
-    _set_up(ws, headers)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDDDDD")
-    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    header_cells = []
-    for text in headers:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = bold
-        cell.fill = fill
-        cell.alignment = centred
-        header_cells.append(cell)
-    ws.append(header_cells)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    org_columns = {i for i, h in enumerate(headers) if h in ORG_HEADERS}
-    count = 0
-    for count, values in enumerate(rows, start=1):
-        cells = [WriteOnlyCell(ws, value=count)]
-        for i, value in enumerate(values, start=1):
-            cell = WriteOnlyCell(ws, value=safe(value))
-            if i in text_columns:
-                cell.number_format = "@"  # text: all 18 characters of an ID number
-            elif isinstance(value, dt.datetime):
-                cell.number_format = DATETIME_FORMAT
-            elif isinstance(value, dt.date):
-                cell.number_format = DATE_FORMAT
-            if i in org_columns:
-                cell.alignment = wrap
-            cells.append(cell)
-        ws.append(cells)
-    # Written after the rows (write-only mode writes the filter at the end of the sheet).
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
-    wb.save(stream)
-    return count
-
-
-def _set_up(ws, headers: list[str]) -> None:
-    """Widths, the frozen header and the print set-up (before any row: write-only mode)."""
-    for i, header in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = column_width(header)
-    ws.freeze_panes = "A2"
-    ws.print_title_rows = "1:1"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = 9  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.gridLines = True
+def _numbered(rows: Iterable[Iterable], limit: int):
+    """序号 first, every value made safe; after ``limit`` rows, one line saying so."""
+    for n, values in enumerate(itertools.islice(rows, limit + 1), start=1):
+        if n > limit:
+            yield [None, f"仅导出前{limit:,}条，请缩小查询范围后分批导出。"]
+            return
+        yield [n, *(safe(v) for v in values)]
 
 
 def rows_response(
-    rows: Iterable[list],
+    rows: Iterable[Iterable],
     *,
     title: str,
     headers: list[str],
     org: Organisation,
     text_columns: set[int] = frozenset(),
-) -> FileResponse:
-    tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    write_rows(rows, tmp, title=title, headers=headers, text_columns=text_columns)
-    tmp.seek(0)
+    limit: int | None = None,
+) -> StreamingHttpResponse:
+    limit = ROW_LIMIT if limit is None else limit
+    response = StreamingHttpResponse(
+        stream_workbook(
+            _numbered(rows, limit),
+            title=title,
+            headers=headers,
+            widths=[column_width(h) for h in headers],
+            text_columns=text_columns,
+            wrap_columns={i for i, h in enumerate(headers) if h in ORG_HEADERS},
+        ),
+        content_type=XLSX,
+    )
     filename = f"{title}-{org.short_name or org.name}-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(tmp, as_attachment=True, filename=filename, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
-def _history_row(t) -> list:
-    return [
-        t.member_name,
-        t.gender_display,
-        mask_id_number(t.id_number),
-        t.get_type_display(),
-        t.source_name,
-        t.dest_branch.name if t.dest_branch_id else t.target_name,
-        timezone.localtime(t.launched_at).date() if t.launched_at else None,
-        t.received_on,
-        t.get_state_display(),
-    ]
+HISTORY_FIELDS = (
+    "member_name",
+    "member__gender",
+    "inbound_member",
+    "id_number",
+    "type",
+    "source_name",
+    "dest_branch__name",
+    "target_name",
+    "launched_at",
+    "received_on",
+    "state",
+)
 
 
-def history_response(queryset, *, direction: str, org: Organisation) -> FileResponse:
+def _history_rows(queryset, limit: int):
+    genders = dict(Gender.choices)
+    types = dict(TransferType.choices)
+    states = dict(TransferState.choices)
+    tz = timezone.get_current_timezone()
+    rows = queryset.values_list(*HISTORY_FIELDS)[: limit + 1].iterator(chunk_size=5000)
+    for (
+        name,
+        gender,
+        inbound,
+        id_number,
+        kind,
+        source,
+        dest,
+        target,
+        launched,
+        received,
+        st,
+    ) in rows:
+        if gender is None and inbound:
+            gender = inbound.get("gender")
+        yield (
+            name,
+            genders.get(gender, ""),
+            mask_id_number(id_number),
+            types.get(kind, kind),
+            source,
+            dest or target,
+            launched.astimezone(tz).date() if launched else None,
+            received,
+            states.get(st, st),
+        )
+
+
+def history_response(queryset, *, direction: str, org: Organisation) -> StreamingHttpResponse:
     title = "转出历史" if direction == "out" else "接收历史"
-    rows = (_history_row(t) for t in queryset.iterator(chunk_size=2000))
-    return rows_response(rows, title=title, headers=HISTORY_HEADERS, org=org, text_columns={3})
+    return rows_response(
+        _history_rows(queryset, ROW_LIMIT),
+        title=title,
+        headers=HISTORY_HEADERS,
+        org=org,
+        text_columns={3},
+        limit=ROW_LIMIT,
+    )

@@ -691,5 +691,6 @@ class ExchangePackage(models.Model):
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
 
+
 # Kept by database triggers (migration 0007); defined beside the code that reads it.
 from transfers.volume import VolumeCount  # noqa: E402, F401

@@ -13,6 +13,7 @@ from audit.models import EventType
 from members import idsearch
 from orgs.scoping import org_required
 from transfers import selectors
+from transfers.exports import ROW_LIMIT
 from transfers.forms import (
     HistorySearchForm,
     UnreportedSearchForm,
@@ -125,6 +126,7 @@ def _history(request, *, section, current, selector, date_label, export_url):
             "page": page,
             "date_label": date_label,
             "export_url": f"{reverse(export_url)}?{request.GET.urlencode()}",
+            "export_limit": ROW_LIMIT,
         },
     )
 
@@ -226,7 +228,7 @@ def in_history(request):
 
 @org_required
 def history_export(request, direction: str):
-    """The history list as filtered, as an Excel file (streamed from a temporary file)."""
+    """The history list as filtered, as an Excel file streamed as it is written."""
     from transfers.exports import history_response
 
     form = HistorySearchForm(idsearch.search_params(request) or None)
