@@ -224,6 +224,9 @@ VERIFY_RATE_LIMIT = (
 # Where the public verification page is reached from outside (printed in the letters' QR code);
 # empty: the address the request came in on.
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "", {"http", "https"})
+# 介绍信 PDF: render a tiny document with the CJK fonts when a WSGI worker starts, so that the
+# first letter a user asks for is not seconds slower (fontconfig and Pango load on first use).
+LETTER_WARM_UP = env_bool("LETTER_WARM_UP", False)
 
 # 业务交换区: this deployment's name, its Ed25519 signing key (base64 of the 32-byte seed) and the
 # public keys of the deployments whose package files it accepts ("name=base64key,name2=...").

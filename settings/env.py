@@ -63,6 +63,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("VERIFY_RATE_LIMIT", "20", "介绍信查验: look-ups allowed per client address per window."),
         Setting("VERIFY_RATE_WINDOW", "600", "介绍信查验: the window, in seconds."),
         Setting("PUBLIC_BASE_URL", "", "The address printed in the letters' QR codes, e.g. `https://zuzhi.example.gov.cn`; empty: the address the request came in on."),
+        Setting("LETTER_WARM_UP", "1 in production, 0 elsewhere", "介绍信 PDF: each worker renders a tiny document with the CJK fonts when it starts (settings/wsgi.py), so its first letter is not seconds slower."),
         Setting("EXCHANGE_SYSTEM_ID", "", "业务交换区: this deployment's name in exchange packages. Required in production."),
         Setting("EXCHANGE_SIGNING_KEY", "", "业务交换区: base64 of this deployment's 32-byte Ed25519 seed. Required in production."),
         Setting("EXCHANGE_TRUSTED_KEYS", "", "业务交换区: `name=base64-public-key,...` of the deployments whose package files are accepted."),

@@ -38,6 +38,9 @@ if HTTPS:
 # browsers; an intranet host name cannot be on it.
 SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]  # noqa: F405
 
+# 介绍信 PDF: the fonts loaded when a worker starts (settings/wsgi.py).
+LETTER_WARM_UP = env_bool("LETTER_WARM_UP", True)
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

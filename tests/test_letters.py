@@ -87,3 +87,24 @@ def test_the_pdf_holds_the_three_parts_in_chinese():
         "玖拾",
     ):
         assert expected in text.replace(" ", ""), expected
+
+
+def test_warm_up_renders_with_the_letters_fonts():
+    from transfers.letters import warm_up
+
+    assert warm_up() > 0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_wsgi_module_warms_the_fonts_up_when_the_setting_allows(settings, monkeypatch, enabled):
+    import importlib
+
+    from transfers import letters
+
+    settings.LETTER_WARM_UP = False
+    wsgi_module = importlib.import_module("settings.wsgi")
+    calls = []
+    monkeypatch.setattr(letters, "warm_up", lambda: calls.append(1) or 0.0)
+    settings.LETTER_WARM_UP = enabled
+    importlib.reload(wsgi_module)
+    assert calls == ([1] if enabled else [])

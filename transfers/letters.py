@@ -177,6 +177,31 @@ def letters_pdf_response(request, letters: list[Letter]) -> HttpResponse:
     return response
 
 
+WARM_UP_HTML = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><style>
+@page { size: A6; margin: 5mm; }
+body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", serif; font-size: 10.5pt; }
+.b { font-weight: bold; } .m { font-family: "DejaVu Sans Mono", monospace; }
+</style></head><body><p class="b">中国共产党党员组织关系介绍信</p>
+<p>同志（男），身份证号<span class="m">45010319900101123X</span>，党费已交到贰零贰陆年拾壹月。</p>
+</body></html>"""
+
+
+def warm_up() -> float:
+    """Render a tiny document with the letters' fonts (serif and sans CJK, bold, monospace).
+
+    The first PDF of a process loads fontconfig, Pango's font map and the CJK font files, which
+    takes seconds; done once at worker start, the first letter a user asks for costs what the
+    next ones do. Returns the seconds it took.
+    """
+    import time
+
+    from weasyprint import HTML
+
+    start = time.perf_counter()
+    HTML(string=WARM_UP_HTML).write_pdf()
+    return time.perf_counter() - start
+
+
 def pdf_response(request, letter: Letter) -> HttpResponse:
     pdf = render_pdf(letter, request=request)
     response = HttpResponse(pdf, content_type="application/pdf")
