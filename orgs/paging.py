@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 
@@ -97,6 +98,21 @@ def _key(row: Any, ordering: list[str]) -> list[Any]:
     return values
 
 
+def _rows(queryset: QuerySet, page: QuerySet, n: int) -> list:
+    """The first ``n`` rows of ``page`` (``queryset`` filtered to the cursor and ordered).
+
+    On PostgreSQL the page's keys are chosen first, on their own (``id IN (SELECT id … ORDER BY …
+    LIMIT n)``): that inner query reads only the list's index (an index-only scan), and the rows
+    with their joins are fetched for the page's ids alone, instead of for every row the index
+    scan passes before the sort keeps n of them.
+    """
+    if connection.vendor != "postgresql":
+        return list(page[:n])
+    keys = page.values("pk")[:n]
+    ordering = page.query.order_by
+    return list(queryset.filter(pk__in=keys).order_by(*ordering))
+
+
 def paginate(
     queryset: QuerySet,
     ordering: list[str],
@@ -129,10 +145,10 @@ def paginate(
                 values, index = decoded
                 qs = qs.filter(_beyond(ordering, values))
                 start = index
-        rows = list(qs[: size + 1])
+        rows = _rows(queryset, qs, size + 1)
     except (ValueError, TypeError, ValidationError):
         backwards, start = False, 0
-        rows = list(queryset.order_by(*ordering)[: size + 1])
+        rows = _rows(queryset, queryset.order_by(*ordering), size + 1)
     has_more = len(rows) > size
     rows = rows[:size]
     if backwards:
