@@ -68,7 +68,11 @@ class Organisation(MP_Node):
         verbose_name = "党组织"
         verbose_name_plural = "党组织"
         permissions = [(ACT_FOR_ORGANISATION, "以该党组织身份办理业务")]
-        indexes = [models.Index(fields=["name"], name="orgs_org_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="orgs_org_name_idx"),
+            # A node's children (depth + 1, path prefix) without reading its whole subtree.
+            models.Index(fields=["depth", "path"], name="orgs_children_idx"),
+        ]
         constraints = [models.UniqueConstraint(fields=["path"], name="orgs_unique_path")]
 
     def __str__(self) -> str:
