@@ -227,18 +227,23 @@ class Transfer(models.Model):
             ),
             # The same lists newest first across everything: a province's page walks this
             # index and stops after a page of matches; a small subtree uses the path index.
+            # The path is included so that the walk (and the page's keys, orgs.paging) is read
+            # from the index alone, without visiting the rows it passes.
             models.Index(
                 fields=["-finished_at", "-id"],
+                include=["source_path"],
                 condition=Q(state__in=HISTORY_STATES),
                 name="transfers_out_recent_idx",
             ),
             models.Index(
                 fields=["-finished_at", "-id"],
+                include=["dest_path"],
                 condition=Q(state=TransferState.COMPLETED),
                 name="transfers_in_recent_idx",
             ),
             models.Index(
                 fields=["-received_on", "-id"],
+                include=["dest_path"],
                 condition=Q(state=TransferState.RECEIVED),
                 name="transfers_unrep_recent_idx",
             ),
@@ -383,6 +388,7 @@ class TransferStep(models.Model):
             models.Index(fields=["org", "direction", "state"], name="transfers_step_done_idx"),
             models.Index(
                 fields=["org_path", "pending_since"],
+                include=["id"],  # 超期未办's page keys from the index alone (orgs.paging)
                 condition=Q(state=StepState.PENDING),
                 name="transfers_step_waiting_idx",
             ),
