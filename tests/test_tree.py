@@ -198,7 +198,11 @@ def test_path_columns_compare_in_c_collation_on_postgresql(db):
             "WHERE column_name IN ('path', 'branch_path') AND table_schema = 'public'"
         )
         collations = dict(cursor.fetchall())
-    assert collations == {"orgs_organisation": "C", "members_member": "C"}
+    assert collations == {
+        "orgs_organisation": "C",
+        "members_member": "C",
+        "transfers_volumecount": "C",
+    }
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexdef FROM pg_indexes WHERE tablename = 'orgs_organisation' "
