@@ -107,7 +107,7 @@ class Command(BaseCommand):
         host = next((h for h in settings.ALLOWED_HOSTS if h and "*" not in h), "localhost")
         client = Client(HTTP_HOST=host.lstrip("."))
         client.force_login(user)
-        client.get(reverse("home"))  # the acting organisation into the session
+        client.get(reverse("home"), secure=True)  # the acting organisation into the session
         return client
 
     def _time(self, client: Client, url: str, repeat: int) -> tuple[float, float, int, str]:
@@ -115,7 +115,8 @@ class Command(BaseCommand):
         for i in range(repeat + 1):
             with CaptureQueriesContext(connection) as ctx:
                 start = time.perf_counter()
-                response = client.get(url)
+                # As behind the TLS-terminating proxy: production redirects plain HTTP.
+                response = client.get(url, secure=True)
                 elapsed = (time.perf_counter() - start) * 1000
             if response.status_code != 200:
                 return 0.0, 0.0, response.status_code, ""
