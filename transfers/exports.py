@@ -17,6 +17,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable
 
+from django.db import connection
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -141,6 +142,23 @@ HISTORY_FIELDS = (
 )
 
 
+def _planned_whole(rows):
+    """An export reads every row of its query through a server-side cursor, for which PostgreSQL
+    plans as if only the first tenth were wanted (cursor_tuple_fraction): at a province that
+    picks a row-by-row plan several times slower than a hash join (25 s against 12 s for
+    100,000 rows here). Plan for the whole result while the export runs, then put it back."""
+    if connection.vendor != "postgresql":
+        yield from rows
+        return
+    with connection.cursor() as c:
+        c.execute("SET cursor_tuple_fraction = 1.0")
+    try:
+        yield from rows
+    finally:
+        with connection.cursor() as c:
+            c.execute("RESET cursor_tuple_fraction")
+
+
 def _history_rows(queryset, limit: int):
     genders = dict(Gender.choices)
     types = dict(TransferType.choices)
@@ -159,7 +177,7 @@ def _history_rows(queryset, limit: int):
         launched,
         received,
         st,
-    ) in rows:
+    ) in _planned_whole(rows):
         if gender is None and inbound:
             gender = inbound.get("gender")
         yield (
