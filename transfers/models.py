@@ -698,5 +698,5 @@ class ExchangePackage(models.Model):
         return self.withdrawn_at is not None
 
 
-# Kept by database triggers (migration 0007); defined beside the code that reads it.
+# Kept by database triggers (migration 0008); defined beside the code that reads it.
 from transfers.volume import VolumeCount  # noqa: E402, F401

@@ -4,7 +4,7 @@
 province that is hundreds of thousands of transfers: counted from the transfers table it takes
 seconds. So for every organisation at a counted level (中央, 省, 市) PostgreSQL keeps one row per
 (organisation, kind, day) in ``transfers_volumecount``, updated by triggers on the transfers table
-and on the event log in the same transaction as the change (migration 0007): no code path can
+and on the event log in the same transaction as the change (migration 0008): no code path can
 forget it, bulk SQL included. Smaller subtrees are counted straight from the transfers' path
 indexes, and so is everything on SQLite, where the table stays empty.
 

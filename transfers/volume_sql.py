@@ -1,6 +1,6 @@
 """The PostgreSQL functions and triggers that keep ``transfers_volumecount`` (transfers.volume).
 
-Installed by migration 0007; ``rebuild()`` recounts everything in one pass (the migration runs it,
+Installed by migration 0008; ``rebuild()`` recounts everything in one pass (the migration runs it,
 and ``manage.py bench`` after its bulk inserts, made with the triggers off).
 """
 

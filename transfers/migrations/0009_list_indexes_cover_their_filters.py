@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('members', '0001_initial'),
         ('orgs', '0004_children_index'),
-        ('transfers', '0007_supervision_volume'),
+        ('transfers', '0008_supervision_volume'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('members', '0001_initial'),
         ('orgs', '0002_path_unique_constraint'),
-        ('transfers', '0006_out_progress_index'),
+        ('transfers', '0007_exchange_receiver'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
