@@ -101,6 +101,35 @@ def _numbered(rows: Iterable[Iterable], limit: int):
         yield [n, *(safe(v) for v in values)]
 
 
+def write_rows(
+    rows: Iterable[Iterable],
+    stream,
+    *,
+    title: str,
+    headers: list[str],
+    text_columns: set[int] = frozenset(),
+) -> int:
+    """A numbered sheet written into ``stream`` (what the response streams); returns how many
+    rows it holds."""
+    count = 0
+
+    def counted():
+        nonlocal count
+        for count, row in enumerate(rows, start=1):  # noqa: B007 - the count is the result
+            yield row
+
+    for chunk in stream_workbook(
+        _numbered(counted(), ROW_LIMIT),
+        title=title,
+        headers=headers,
+        widths=[column_width(h) for h in headers],
+        text_columns=text_columns,
+        wrap_columns={i for i, h in enumerate(headers) if h in ORG_HEADERS},
+    ):
+        stream.write(chunk)
+    return count
+
+
 def rows_response(
     rows: Iterable[Iterable],
     *,
