@@ -26,7 +26,7 @@ BUDGET = {
     "report": 9,
     "reject": 13,
     "conclude": 16,
-    "receive": 17,
+    "receive": 18,
     "send_back": 20,
     "change": 24,
     "launch": 26,

@@ -353,12 +353,12 @@ def batch_transfers(org: Organisation, ids: list[int]) -> dict[int, Transfer]:
 
 
 def visible_transfer(org: Organisation, pk: int, *, lock: bool = False) -> Transfer:
-    """One transfer ``org`` may open (its subtree is on the route, or is source or destination);
-    anything else does not exist for it (404).
+    """One transfer ``org`` may open, by the rule of ``visible_transfers``; anything else does
+    not exist for it (404).
 
-    One primary-key lookup; the paths copied onto the transfer answer for the source, destination,
-    initiator and receiving sides, so the route is read (one indexed query more) only for an
-    organisation met nowhere else on the way, such as an approving committee above both sides.
+    One primary-key lookup: the paths copied onto the transfer answer for the source, destination
+    and initiating sides, so the route is read (one indexed query more) only for an organisation
+    met nowhere else on the way, such as an approving or receiving committee of the other side.
 
     ``lock=True`` (inside a transaction) also locks the row, for the action about to change it.
     """
@@ -370,15 +370,17 @@ def visible_transfer(org: Organisation, pk: int, *, lock: bool = False) -> Trans
         raise Http404
     if lock:
         mark_locked(transfer)
+    if transfer.state == TransferState.DRAFT:
+        if transfer.initiator_id == org.pk:
+            return transfer
+        raise Http404  # an unlaunched draft exists only for its initiator
     prefix = org.path
-    paths = (
-        transfer.source_path,
-        transfer.dest_path,
-        transfer.initiator_path,
-        transfer.receiver_path,
-    )
+    paths = (transfer.source_path, transfer.dest_path, transfer.initiator_path)
     if any(path and path.startswith(prefix) for path in paths):
         return transfer
-    if TransferStep.objects.filter(transfer_id=pk, org_path__startswith=prefix).exists():
+    on_route = TransferStep.objects.filter(transfer_id=pk, org_path__startswith=prefix).exclude(
+        state__in=[StepState.SUPERSEDED, StepState.CANCELLED]
+    )
+    if on_route.exists():
         return transfer
     raise Http404
