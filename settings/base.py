@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "ops.health.HealthCheckMiddleware",
     "ops.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "ops.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
