@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "transfers",
     "audit",
     "accounts",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -63,6 +67,7 @@ MIDDLEWARE = [
     "ops.routers.ReplicaMiddleware",
     "orgs.middleware.NoStoreMiddleware",
     "accounts.middleware.AbsoluteSessionLimitMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "audit.middleware.AuditContextMiddleware",
     # Last, so that a lockout answers before any view runs.
     "axes.middleware.AxesMiddleware",
@@ -244,3 +249,11 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 184)
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 8 * 60 * 60)
 # 三员分立: one account may hold one of the three administrator groups only.
 ALLOW_COMBINED_ADMIN_ROLES = env_bool("ALLOW_COMBINED_ADMIN_ROLES", False)
+# 第二因素: committee, staff and superuser accounts verify a TOTP code (or a recovery code) after
+# the password. Off for the demo and the tests; production turns it on (docs/configuration.md).
+OTP_REQUIRED = env_bool("OTP_REQUIRED", False)
+OTP_TOTP_ISSUER = "全国党员管理信息系统"
+# Wrong codes count towards axes' lockout like wrong passwords (accounts/otp.py); django-otp's own
+# per-device delay would only refuse a right code typed within seconds of a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
