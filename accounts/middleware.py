@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import otp
+from accounts.models import password_expired
 from accounts.signals import LOGIN_AT
 
 
@@ -57,3 +58,36 @@ class SecondFactorMiddleware:
         if settings.STATIC_URL and path.startswith(settings.STATIC_URL):
             return True
         return path in {reverse(name) for name in self.OPEN}
+
+
+PASSWORD_FRESH = "password_fresh"  # noqa: S105 - a session key, not a password
+
+
+class PasswordMaxAgeMiddleware:
+    """With PASSWORD_MAX_AGE_DAYS > 0, a user whose password is older is sent to 修改密码 and
+    reaches no other page until it is changed. The answer "not expired" is kept for the session."""
+
+    OPEN = ("password_change", "password_change_done", "logout", "login")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            settings.PASSWORD_MAX_AGE_DAYS
+            and user is not None
+            and user.is_authenticated
+            and not request.session.get(PASSWORD_FRESH)
+        ):
+            if not password_expired(user):
+                request.session[PASSWORD_FRESH] = True
+            elif request.path_info not in {reverse(name) for name in self.OPEN} and not (
+                request.path_info.startswith(settings.STATIC_URL)
+            ):
+                messages.warning(
+                    request,
+                    f"您的密码已超过{settings.PASSWORD_MAX_AGE_DAYS}天未修改，请先修改密码。",
+                )
+                return redirect_to_login(request.get_full_path(), reverse("password_change"))
+        return self.get_response(request)

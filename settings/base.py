@@ -42,10 +42,11 @@ INSTALLED_APPS = [
     "members",
     "transfers",
     "audit",
-    "accounts",
+    # django-otp before accounts: accounts/admin.py takes its English admin pages away.
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "orgs.middleware.NoStoreMiddleware",
     "accounts.middleware.AbsoluteSessionLimitMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
+    "accounts.middleware.PasswordMaxAgeMiddleware",
     "audit.middleware.AuditContextMiddleware",
     # Last, so that a lockout answers before any view runs.
     "axes.middleware.AxesMiddleware",
@@ -257,3 +259,5 @@ OTP_TOTP_ISSUER = "全国党员管理信息系统"
 # per-device delay would only refuse a right code typed within seconds of a wrong one.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+# A password older than this many days must be changed before any other page (0: no limit).
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 0)

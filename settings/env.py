@@ -70,6 +70,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("AUDIT_RETENTION_DAYS", "184", "安全审计: audit rows are kept this many days; below 184 (网络安全法 §21) the system check fails and `purge_audit` refuses to run."),
         Setting("SESSION_ABSOLUTE_SECONDS", "28800", "A session ends this many seconds after login, whatever the activity (8 h)."),
         Setting("OTP_REQUIRED", "0", "第二因素: 1 makes every committee account (a role on a 党委) and every staff or superuser account verify a 6-digit TOTP code (or a single-use recovery code) after the password, enrolling first if it has no device. Production sets 1; off for the demo and the tests."),
+        Setting("PASSWORD_MAX_AGE_DAYS", "0", "身份鉴别: a password older than this many days must be changed right after login before any other page (e.g. 90); 0: no maximum age."),
         Setting("ALLOW_COMBINED_ADMIN_ROLES", "0", "三员分立: 1 lets one account hold more than one of 系统管理员/安全管理员/审计管理员 (small deployments only)."),
     ]
 }  # fmt: skip
