@@ -108,14 +108,14 @@ def test_role_and_group_changes_are_recorded(user):
 def test_an_admin_change_is_recorded(user):
     org = org_of("wxy")
     LogEntry.objects.log_actions(
-        user_id=user("admin").pk,
+        user_id=user("sysadmin").pk,
         queryset=Organisation.objects.filter(pk=org.pk),
         action_flag=CHANGE,
         change_message="改名",
         single_object=True,
     )
     row = events(EventType.ADMIN_CHANGE).get()
-    assert row.username == "admin"
+    assert row.username == "sysadmin"
     assert (row.object_type, row.object_id) == ("orgs.organisation", str(org.pk))
 
 
@@ -156,7 +156,7 @@ def test_postgresql_refuses_update_and_delete_even_as_the_owner(statement):
 def test_the_admin_lists_searches_and_exports_but_cannot_change(client_as, user):
     trail.record(EventType.EXPORT, username="wxy", detail="导出转出历史")
     trail.record(EventType.LOGIN_FAILED, outcome=Outcome.FAILURE, username="nn")
-    client = client_as("admin")
+    client = client_as("sysadmin")
     changelist = reverse("admin:audit_auditevent_changelist")
     page = client.get(changelist, {"q": "nn", "outcome__exact": "failure"})
     assert page.status_code == 200
@@ -182,7 +182,7 @@ def test_the_admin_lists_searches_and_exports_but_cannot_change(client_as, user)
     body = b"".join(export.streaming_content).decode()
     assert "导出转出历史" in body
     assert "登录失败" in body
-    assert events(EventType.EXPORT, object_type="audit.auditevent", username="admin").exists()
+    assert events(EventType.EXPORT, object_type="audit.auditevent", username="sysadmin").exists()
 
 
 # -- retention -----------------------------------------------------------------------------------
@@ -248,7 +248,7 @@ def test_every_event_type_is_written_by_its_code_path(client, client_as, user):
     )
     anonymous.post(reverse("logout"))
     LogEntry.objects.log_actions(
-        user_id=user("admin").pk,
+        user_id=user("sysadmin").pk,
         queryset=Organisation.objects.filter(pk=org_of("nn").pk),
         action_flag=CHANGE,
         single_object=True,
