@@ -118,6 +118,12 @@ REPLICA_URL_NAMES = [
     "transfers:supervision",
     "transfers:supervision_export",
 ]
+# Of those, the ones asked for by POST that only read (the exports: POST for the CSRF token).
+REPLICA_READ_ONLY_POSTS = [
+    "transfers:out_history_export",
+    "transfers:in_history_export",
+    "transfers:supervision_export",
+]
 REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 30)
 
 # One cache shared by every worker and node: rate limits and login lockouts live here. Redis when
@@ -261,3 +267,6 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 # A password older than this many days must be changed before any other page (0: no limit).
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 0)
+# Exports (history, 工作督查): POST only, at most this many per user per window (shared cache).
+EXPORT_RATE_LIMIT = env_int("EXPORT_RATE_LIMIT", 30, minimum=1)
+EXPORT_RATE_WINDOW = env_int("EXPORT_RATE_WINDOW", 600, minimum=1)

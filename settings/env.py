@@ -62,6 +62,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("SUPERVISION_OVERDUE_DAYS", "7", "工作督查: a step pending longer than this many days is 超期未办."),
         Setting("VERIFY_RATE_LIMIT", "20", "介绍信查验: look-ups allowed per client address per window."),
         Setting("VERIFY_RATE_WINDOW", "600", "介绍信查验: the window, in seconds."),
+        Setting("EXPORT_RATE_LIMIT", "30", "History and 工作督查 exports allowed per user per window (shared cache); above it a 429 page says to wait."),
+        Setting("EXPORT_RATE_WINDOW", "600", "The export window, in seconds."),
         Setting("PUBLIC_BASE_URL", "", "The address printed in the letters' QR codes, e.g. `https://zuzhi.example.gov.cn`; empty: the address the request came in on."),
         Setting("EXCHANGE_SYSTEM_ID", "", "业务交换区: this deployment's name in exchange packages. Required in production."),
         Setting("EXCHANGE_SIGNING_KEY", "", "业务交换区: base64 of this deployment's 32-byte Ed25519 seed. Required in production."),

@@ -78,8 +78,8 @@ def test_letter_view_pdf_and_exports_are_recorded(client_as):
     client = client_as("wxy")
     client.get(url("letter", transfer))
     client.get(url("letter_pdf", transfer))
-    client.get(url("out_history_export"))
-    client.get(reverse("transfers:supervision_export", args=["overdue"]))
+    client.post(url("out_history_export"))
+    client.post(reverse("transfers:supervision_export", args=["overdue"]))
     assert events(EventType.LETTER_VIEW, object_type="transfers.letter").count() == 1
     assert events(EventType.LETTER_PDF).count() == 1
     assert events(EventType.EXPORT, username="wxy").count() == 2
@@ -235,7 +235,7 @@ def test_every_event_type_is_written_by_its_code_path(client, client_as, user):
     anonymous.post(reverse("login"), {"username": "wxy", "password": DEMO_PASSWORD})
     anonymous.get(url("letter", transfer))
     anonymous.get(url("letter_pdf", transfer))
-    anonymous.get(url("out_history_export"))
+    anonymous.post(url("out_history_export"))
     anonymous.post(reverse("transfers:full_id", args=[transfer.pk]))
     anonymous.get(url("detail", transfer).replace(str(transfer.pk), "999999999"))
     anonymous.post(
