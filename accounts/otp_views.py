@@ -16,6 +16,7 @@ from audit import trail
 from audit.models import EventType, Outcome
 
 WRONG_CODE = "动态口令或恢复码不正确，请重新输入。"
+WRONG_ENROL_CODE = "动态口令不正确，请核对手机时间后输入身份验证器当前显示的6位数字。"
 NEXT_KEY = "otp_next"
 
 
@@ -49,13 +50,13 @@ def _locked(request):
     return render(request, "registration/locked_out.html", status=429)
 
 
-def _failed(request, form, what: str):
+def _failed(request, form, what: str, message: str = WRONG_CODE):
     trail.record(
         EventType.OTP_VERIFY, outcome=Outcome.FAILURE, request=request, detail=f"{what}不正确"
     )
     if otp.count_failure(request, request.user.get_username()):
         return _locked(request)
-    form.add_error("code", WRONG_CODE)
+    form.add_error("code", message)
     return None
 
 
@@ -109,7 +110,7 @@ def enrol(request):
                 detail="绑定动态口令并生成恢复码",
             )
             return redirect("otp_recovery_codes")
-        response = _failed(request, form, "绑定时的动态口令")
+        response = _failed(request, form, "绑定时的动态口令", WRONG_ENROL_CODE)
         if response is not None:
             return response
     context = {

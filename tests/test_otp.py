@@ -172,7 +172,7 @@ def test_enrolment_qr_secret_confirmation_and_recovery_codes_shown_once(required
     assert secret.replace(" ", "") in device.config_url
     # A wrong code does not confirm.
     refused = client.post(reverse("otp_enrol"), {"code": wrong_code(device)})
-    assert "动态口令或恢复码不正确" in refused.content.decode()
+    assert "动态口令不正确，请核对手机时间" in refused.content.decode()
     device.refresh_from_db()
     assert not device.confirmed
     response = client.post(reverse("otp_enrol"), {"code": current_code(device)})
