@@ -38,15 +38,8 @@ def _next_url(request) -> str:
 
 
 def _locked(request):
-    username = request.user.get_username()
+    # axes' user_locked_out signal has put the lockout on the audit trail (audit/signals.py).
     logout(request)
-    trail.record(
-        EventType.LOCKOUT,
-        outcome=Outcome.REFUSED,
-        request=request,
-        username=username,
-        detail="连续输入错误的动态口令，账号已锁定",
-    )
     return render(request, "registration/locked_out.html", status=429)
 
 

@@ -125,9 +125,14 @@ def test_wrong_codes_count_towards_the_lockout_like_wrong_passwords(required, us
     # Logged out, and the password alone no longer gets in from that address.
     assert client.get("/")["Location"].startswith(reverse("login"))
     assert login(client, COMMITTEE).status_code == 429
-    assert AuditEvent.objects.filter(
-        event_type=EventType.LOCKOUT, username=COMMITTEE, outcome=Outcome.REFUSED
-    ).exists()
+    lockouts = AuditEvent.objects.filter(event_type=EventType.LOCKOUT, username=COMMITTEE)
+    assert lockouts.count() == 2  # the wrong codes' lockout, then the refused password
+    assert (
+        AuditEvent.objects.filter(
+            event_type=EventType.OTP_VERIFY, username=COMMITTEE, outcome=Outcome.FAILURE
+        ).count()
+        == 5
+    )
 
 
 def test_a_branch_user_is_not_asked(required):
