@@ -104,3 +104,30 @@ def separation_of_duties(app_configs, databases=None, **kwargs):
         )
         for user in holders
     ]
+
+
+# Names an attacker tries first; an active administrator account must not carry one.
+GUESSABLE_ADMIN_NAMES = ("admin", "administrator", "root")
+
+
+@register(Tags.database)
+def no_default_admin_name(app_configs, databases=None, **kwargs):
+    if not databases:
+        return []
+    User = get_user_model()
+    try:
+        names = list(
+            User.objects.filter(
+                is_active=True, is_staff=True, username__in=GUESSABLE_ADMIN_NAMES
+            ).values_list("username", flat=True)
+        )
+    except DatabaseError:
+        return []
+    return [
+        Error(
+            f"管理员账号名为 {name}，是攻击者最先尝试的用户名。",
+            hint="Rename it (e.g. sysadmin) in the admin, or disable it.",
+            id="accounts.E002",
+        )
+        for name in names
+    ]

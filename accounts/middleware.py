@@ -1,4 +1,5 @@
-"""A session ends 8 hours after login whatever the activity (idle timeout: SESSION_COOKIE_AGE)."""
+"""A session ends 8 hours after login whatever the activity (idle timeout: SESSION_COOKIE_AGE);
+the second factor is asked before any page when required."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts import otp
+from accounts.models import password_expired
 from accounts.signals import LOGIN_AT
 
 
@@ -26,4 +30,64 @@ class AbsoluteSessionLimitMiddleware:
                 logout(request)
                 messages.info(request, "登录已超过8小时，请重新登录。")
                 return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """With OTP_REQUIRED on, a committee, staff or superuser account reaches no page (the admin
+    included) before verifying a second factor; without a device it is led to enrol."""
+
+    OPEN = ("otp_verify", "otp_enrol", "otp_recovery_codes", "logout", "login")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and otp.required(request)
+            and not self._open(request.path_info)
+        ):
+            return redirect_to_login(request.get_full_path(), reverse("otp_verify"))
+        return self.get_response(request)
+
+    def _open(self, path: str) -> bool:
+        if settings.STATIC_URL and path.startswith(settings.STATIC_URL):
+            return True
+        return path in {reverse(name) for name in self.OPEN}
+
+
+PASSWORD_FRESH = "password_fresh"  # noqa: S105 - a session key, not a password
+
+
+class PasswordMaxAgeMiddleware:
+    """With PASSWORD_MAX_AGE_DAYS > 0, a user whose password is older is sent to 修改密码 and
+    reaches no other page until it is changed. The answer "not expired" is kept for the session."""
+
+    OPEN = ("password_change", "password_change_done", "logout", "login")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            settings.PASSWORD_MAX_AGE_DAYS
+            and user is not None
+            and user.is_authenticated
+            and not request.session.get(PASSWORD_FRESH)
+        ):
+            if not password_expired(user):
+                request.session[PASSWORD_FRESH] = True
+            elif request.path_info not in {reverse(name) for name in self.OPEN} and not (
+                request.path_info.startswith(settings.STATIC_URL)
+            ):
+                messages.warning(
+                    request,
+                    f"您的密码已超过{settings.PASSWORD_MAX_AGE_DAYS}天未修改，请先修改密码。",
+                )
+                return redirect_to_login(request.get_full_path(), reverse("password_change"))
         return self.get_response(request)

@@ -33,6 +33,9 @@ class EventType(models.TextChoices):
     ADMIN_CHANGE = "admin", "系统管理变更"
     TRANSFER_ACTION = "transfer", "转接操作"
     PASSWORD_CHANGE = "password", "修改密码"
+    OTP_ENROL = "otp_enrol", "绑定动态口令"
+    OTP_VERIFY = "otp_verify", "动态口令验证"
+    OTP_RECOVERY = "otp_recovery", "使用恢复码"
 
 
 class Outcome(models.TextChoices):

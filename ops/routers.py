@@ -2,8 +2,9 @@
 
 When ``DATABASE_REPLICA_URL`` is set there is a ``replica`` database alias and
 ``REPLICA_DATABASE`` names it. ``ReplicaMiddleware``
-marks a GET of one of ``REPLICA_URL_NAMES`` (the histories, 工作督查 and their exports) so that
-``ReplicaRouter`` sends that request's reads to the replica. A user whose POST succeeded reads
+marks a GET of one of ``REPLICA_URL_NAMES`` (the histories, 工作督查 and their exports; the
+exports are POSTs that only read, ``REPLICA_READ_ONLY_POSTS``) so that ``ReplicaRouter`` sends that
+request's reads to the replica. A user whose POST succeeded reads
 from the primary for ``REPLICA_STICKY_SECONDS`` (kept in the session), so what they just did is
 on the page even if the replica lags. Without a replica nothing changes: every query goes to
 ``default``.
@@ -42,9 +43,20 @@ class ReplicaRouter:
         return db != "replica"  # streaming replication copies the schema
 
 
+def _read_only_post(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return (
+        request.method == "POST"
+        and match is not None
+        and match.view_name in settings.REPLICA_READ_ONLY_POSTS
+    )
+
+
 def reads_replica(request) -> bool:
     """Whether this request's reads may go to the replica."""
-    if not replica() or request.method not in ("GET", "HEAD"):
+    if not replica():
+        return False
+    if request.method not in ("GET", "HEAD") and not _read_only_post(request):
         return False
     match = getattr(request, "resolver_match", None)
     if match is None or match.view_name not in settings.REPLICA_URL_NAMES:
@@ -67,6 +79,7 @@ class ReplicaMiddleware:
                 _read_replica.reset(request._replica_token)
         if (
             request.method == "POST"
+            and not _read_only_post(request)
             and response.status_code < 400
             and replica()
             and hasattr(request, "session")

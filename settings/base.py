@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "members",
     "transfers",
     "audit",
+    # django-otp before accounts: accounts/admin.py takes its English admin pages away.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
 ]
 
@@ -57,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -64,6 +69,8 @@ MIDDLEWARE = [
     "ops.routers.ReplicaMiddleware",
     "orgs.middleware.NoStoreMiddleware",
     "accounts.middleware.AbsoluteSessionLimitMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
+    "accounts.middleware.PasswordMaxAgeMiddleware",
     "audit.middleware.AuditContextMiddleware",
     # Last, so that a lockout answers before any view runs.
     "axes.middleware.AxesMiddleware",
@@ -110,6 +117,12 @@ REPLICA_URL_NAMES = [
     "transfers:in_history",
     "transfers:in_history_export",
     "transfers:supervision",
+    "transfers:supervision_export",
+]
+# Of those, the ones asked for by POST that only read (the exports: POST for the CSRF token).
+REPLICA_READ_ONLY_POSTS = [
+    "transfers:out_history_export",
+    "transfers:in_history_export",
     "transfers:supervision_export",
 ]
 REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 30)
@@ -248,3 +261,16 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 184)
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 8 * 60 * 60)
 # 三员分立: one account may hold one of the three administrator groups only.
 ALLOW_COMBINED_ADMIN_ROLES = env_bool("ALLOW_COMBINED_ADMIN_ROLES", False)
+# 第二因素: committee, staff and superuser accounts verify a TOTP code (or a recovery code) after
+# the password. Off for the demo and the tests; production turns it on (docs/configuration.md).
+OTP_REQUIRED = env_bool("OTP_REQUIRED", False)
+OTP_TOTP_ISSUER = "全国党员管理信息系统"
+# Wrong codes count towards axes' lockout like wrong passwords (accounts/otp.py); django-otp's own
+# per-device delay would only refuse a right code typed within seconds of a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# A password older than this many days must be changed before any other page (0: no limit).
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 0)
+# Exports (history, 工作督查): POST only, at most this many per user per window (shared cache).
+EXPORT_RATE_LIMIT = env_int("EXPORT_RATE_LIMIT", 30, minimum=1)
+EXPORT_RATE_WINDOW = env_int("EXPORT_RATE_WINDOW", 600, minimum=1)

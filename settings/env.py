@@ -62,6 +62,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("SUPERVISION_OVERDUE_DAYS", "7", "工作督查: a step pending longer than this many days is 超期未办."),
         Setting("VERIFY_RATE_LIMIT", "20", "介绍信查验: look-ups allowed per client address per window."),
         Setting("VERIFY_RATE_WINDOW", "600", "介绍信查验: the window, in seconds."),
+        Setting("EXPORT_RATE_LIMIT", "30", "History and 工作督查 exports allowed per user per window (shared cache); above it a 429 page says to wait."),
+        Setting("EXPORT_RATE_WINDOW", "600", "The export window, in seconds."),
         Setting("PUBLIC_BASE_URL", "", "The address printed in the letters' QR codes, e.g. `https://zuzhi.example.gov.cn`; empty: the address the request came in on."),
         Setting("LETTER_WARM_UP", "1 in production, 0 elsewhere", "介绍信 PDF: each worker renders a tiny document with the CJK fonts when it starts (settings/wsgi.py), so its first letter is not seconds slower."),
         Setting("EXCHANGE_SYSTEM_ID", "", "业务交换区: this deployment's name in exchange packages. Required in production."),
@@ -70,6 +72,8 @@ SETTINGS: dict[str, Setting] = {
         # Security (安全审计, 身份鉴别, 三员分立)
         Setting("AUDIT_RETENTION_DAYS", "184", "安全审计: audit rows are kept this many days; below 184 (网络安全法 §21) the system check fails and `purge_audit` refuses to run."),
         Setting("SESSION_ABSOLUTE_SECONDS", "28800", "A session ends this many seconds after login, whatever the activity (8 h)."),
+        Setting("OTP_REQUIRED", "0", "第二因素: 1 makes every committee account (a role on a 党委) and every staff or superuser account verify a 6-digit TOTP code (or a single-use recovery code) after the password, enrolling first if it has no device. Production sets 1; off for the demo and the tests."),
+        Setting("PASSWORD_MAX_AGE_DAYS", "0", "身份鉴别: a password older than this many days must be changed right after login before any other page (e.g. 90); 0: no maximum age."),
         Setting("ALLOW_COMBINED_ADMIN_ROLES", "0", "三员分立: 1 lets one account hold more than one of 系统管理员/安全管理员/审计管理员 (small deployments only)."),
     ]
 }  # fmt: skip

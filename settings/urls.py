@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from accounts import otp_views
 from accounts import views as account_views
 from accounts.forms import ThrottledAuthenticationForm
 from orgs import views as org_views
@@ -41,6 +42,9 @@ urlpatterns = [
         account_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/otp/", otp_views.verify, name="otp_verify"),
+    path("accounts/otp/enrol/", otp_views.enrol, name="otp_enrol"),
+    path("accounts/otp/recovery-codes/", otp_views.recovery_codes, name="otp_recovery_codes"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/switch/", org_views.switch_organisation, name="switch_org"),
     path("members/", include("members.urls")),

@@ -22,6 +22,7 @@ from accounts.admin_roles import (
     SECURITY_ADMIN,
     SYSTEM_ADMIN,
     accounts_holding_several,
+    no_default_admin_name,
     separation_of_duties,
 )
 from transfers.management.commands.demo import DEMO_PASSWORD
@@ -198,7 +199,7 @@ def test_the_audit_administrator_reads_the_audit_trail_and_nothing_else():
 
 
 def test_one_account_cannot_hold_two_administrator_groups(client_as, settings):
-    admin_client = client_as("admin")
+    admin_client = client_as("sysadmin")
     user = User.objects.create_user("erzhi", password="Er-Zhi-2026", is_staff=True)
     groups = [Group.objects.get(name=SYSTEM_ADMIN).pk, Group.objects.get(name=AUDIT_ADMIN).pk]
     page = admin_client.get(reverse("admin:auth_user_change", args=[user.pk]))
@@ -227,6 +228,14 @@ def test_one_account_cannot_hold_two_administrator_groups(client_as, settings):
     assert [e.id for e in separation_of_duties(None, databases=["default"])] == ["accounts.E001"]
     settings.ALLOW_COMBINED_ADMIN_ROLES = True
     assert separation_of_duties(None, databases=["default"]) == []
+
+
+def test_an_administrator_called_admin_fails_the_database_check():
+    assert no_default_admin_name(None, databases=["default"]) == []  # the demo's is sysadmin
+    User.objects.create_user("admin", password=DEMO_PASSWORD, is_staff=True)
+    assert [e.id for e in no_default_admin_name(None, databases=["default"])] == ["accounts.E002"]
+    User.objects.filter(username="admin").update(is_active=False)
+    assert no_default_admin_name(None, databases=["default"]) == []
 
 
 def test_the_session_limit_is_eight_hours():

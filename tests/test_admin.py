@@ -23,7 +23,7 @@ MEMBER_LIST = "admin:members_member_changelist"
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(User.objects.get(username="admin"))
+    client.force_login(User.objects.get(username="sysadmin"))
     return client
 
 

@@ -19,7 +19,7 @@ ALLOWED = re.compile(
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(User.objects.get(username="admin"))
+    client.force_login(User.objects.get(username="sysadmin"))
     return client
 
 

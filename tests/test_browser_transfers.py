@@ -435,7 +435,7 @@ def test_history_search_and_excel_export(page, live_server, demo_db, tmp_path):
     screenshot(page, "out_history_search")
 
     with page.expect_download() as info:
-        page.click("a.btn:has-text('导出Excel')")
+        page.click("form.inline-form button:has-text('导出Excel')")
     download = info.value
     assert download.suggested_filename.endswith(".xlsx")
     assert "转出历史" in download.suggested_filename

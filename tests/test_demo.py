@@ -98,13 +98,14 @@ def test_it_names_the_street_committees_and_the_retirees_committee(org):
     assert org("gxu").level == Level.COUNTY
 
 
-def test_it_creates_the_superuser_admin(user):
-    admin = user("admin")
+def test_it_creates_the_superuser_sysadmin_and_no_admin(user):
+    admin = user("sysadmin")
     assert admin.is_superuser
     assert admin.is_staff
     assert admin.is_active
     assert admin.check_password(DEMO_PASSWORD)
     assert not organisations_of(admin).exists()
+    assert not get_user_model().objects.filter(username="admin").exists()
 
 
 def test_it_gives_the_university_29_units_each_with_a_general_branch_or_two_branches(org):
@@ -156,7 +157,7 @@ def test_it_prints_every_username_and_the_password():
     end = next(i for i, line in enumerate(lines) if line.startswith("共 "))
     printed = {line.split()[0] for line in lines[2:end]}
     assert printed == set(User.objects.values_list("username", flat=True))
-    for username in [*NAMED_LOGINS, "admin"]:
+    for username in [*NAMED_LOGINS, "sysadmin"]:
         assert any(line.split()[0] == username for line in lines), username
     assert f"共 {User.objects.count()} 个账号；党员 {Member.objects.count()} 名。" in table
     assert "业务交换区演示" in table
@@ -177,6 +178,6 @@ def test_it_lets_a_demo_login_in_with_the_demo_password(client, username):
 
 
 def test_it_lets_admin_log_in_with_the_demo_password_and_reach_the_admin(client):
-    response = client.post(reverse("login"), {"username": "admin", "password": DEMO_PASSWORD})
+    response = client.post(reverse("login"), {"username": "sysadmin", "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200

@@ -67,7 +67,7 @@ def test_the_out_history_export_opens_well_with_dates_as_dates(client_as):
     members = wxy_members(2)
     stage("completed", member=members[0])
     conclude(approve_all(national(member=members[1])))
-    sheet = workbook(client_as("wxy").get(reverse("transfers:out_history_export")))
+    sheet = workbook(client_as("wxy").post(reverse("transfers:out_history_export")))
     col = assert_opens_well(sheet, data_rows=2)
     assert_dates(sheet, [col["转出日期"]])
     assert_dates(sheet, [col["转入日期"]])  # the completed one; the concluded one is empty
@@ -84,7 +84,7 @@ def test_the_out_history_export_opens_well_with_dates_as_dates(client_as):
 
 def test_the_in_history_export_opens_well(client_as):
     stage("completed")
-    sheet = workbook(client_as("ltx").get(reverse("transfers:in_history_export")))
+    sheet = workbook(client_as("ltx").post(reverse("transfers:in_history_export")))
     col = assert_opens_well(sheet, data_rows=1)
     assert_dates(sheet, [col["转出日期"], col["转入日期"]])
 
@@ -95,7 +95,7 @@ def launched_days_ago(days: int):
 
 
 def export(client, which):
-    return workbook(client.get(reverse("transfers:supervision_export", args=[which])))
+    return workbook(client.post(reverse("transfers:supervision_export", args=[which])))
 
 
 def test_the_overdue_export_writes_the_arrival_as_a_date_time(client_as):

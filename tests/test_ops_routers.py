@@ -50,7 +50,9 @@ def test_heavy_lists_read_the_replica(client_as, with_replica, name):
 
 
 def test_the_history_export_reads_the_replica(client_as, with_replica):
-    status, _, replica = queries_on_each(client_as("wxy"), reverse("transfers:out_history_export"))
+    status, _, replica = queries_on_each(
+        client_as("wxy"), reverse("transfers:out_history_export"), method="post"
+    )
     assert status == 200
     assert replica > 0
 
@@ -90,6 +92,15 @@ def test_the_primary_is_read_only_for_the_sticky_time(client_as, with_replica, s
     _, _, replica = queries_on_each(client, reverse("transfers:out_history"))
     assert replica > 0
     assert settings.REPLICA_STICKY_SECONDS == 30
+
+
+def test_an_export_post_reads_the_replica_and_is_not_a_write(client_as, with_replica):
+    client = client_as("wxy")
+    address = reverse("transfers:supervision_export", args=["overdue"])
+    status, _, replica = queries_on_each(client, address, "post")
+    assert status == 200
+    assert replica > 0
+    assert STICKY_SESSION_KEY not in client.session
 
 
 def test_a_failed_post_is_not_a_write(client_as, with_replica):

@@ -175,7 +175,7 @@ def test_the_page_costs_the_same_queries_with_more_data(client_as, django_assert
 
 def test_the_overdue_list_exports_to_excel(client_as):
     transfer = launched_days_ago(10)
-    response = client_as("gx").get(reverse("transfers:supervision_export", args=["overdue"]))
+    response = client_as("gx").post(reverse("transfers:supervision_export", args=["overdue"]))
     sheet = xlsx(response)
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("序号", "姓名", "身份证号")
@@ -186,13 +186,13 @@ def test_the_overdue_list_exports_to_excel(client_as):
 
 @pytest.mark.parametrize("which", ["unreported", "receipts", "subordinates"])
 def test_the_other_lists_export_too(client_as, which):
-    response = client_as("gx").get(reverse("transfers:supervision_export", args=[which]))
+    response = client_as("gx").post(reverse("transfers:supervision_export", args=[which]))
     assert response.status_code == 200
     assert xlsx(response).max_row >= 1
 
 
 def test_an_unknown_export_is_404(client_as):
-    response = client_as("gx").get(reverse("transfers:supervision_export", args=["nope"]))
+    response = client_as("gx").post(reverse("transfers:supervision_export", args=["nope"]))
     assert response.status_code == 404
 
 

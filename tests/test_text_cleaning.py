@@ -71,7 +71,7 @@ def test_an_opinion_is_saved_without_control_characters(client_as):
 def test_a_control_character_already_stored_does_not_break_an_export(client_as):
     transfer = stage("completed")
     Transfer.objects.filter(pk=transfer.pk).update(member_name="坏\x01名\x1f字")
-    response = client_as("wxy").get(url("out_history_export"))
+    response = client_as("wxy").post(url("out_history_export"))
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert "坏名字" in [c.value for c in sheet[2]]

@@ -219,7 +219,7 @@ def test_a_sibling_committees_lists_and_exports_show_none_of_the_transfers(clien
             names = {t.member_name for t in transfers}
             assert not any(f"<td>{n}</td>" in text(response) for n in names), (outsider, page)
         for export in EXPORTS:
-            response = client.get(url(export))
+            response = client.post(url(export))
             assert response.status_code == 200
             exported = _exported_id_numbers(response)
             assert not exported & {t.id_number for t in transfers}, (outsider, export)

@@ -22,6 +22,7 @@ from transfers.forms import (
 from transfers.paths import can_initiate
 from transfers.views.batch import batch_context
 from transfers.views.common import _page, _tabs
+from transfers.views.export_limit import export_view
 
 # -- 组织关系转接: tabs and lists ---------------------------------
 
@@ -227,6 +228,7 @@ def in_history(request):
 
 
 @org_required
+@export_view
 def history_export(request, direction: str):
     """The history list as filtered, as an Excel file streamed as it is written."""
     from transfers.exports import history_response

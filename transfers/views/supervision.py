@@ -24,6 +24,7 @@ from transfers.exports import rows_response
 from transfers.forms import DateField
 from transfers.models import TransferStep
 from transfers.services import Actor
+from transfers.views.export_limit import export_view
 
 
 class SupervisionFilter(Form):
@@ -187,6 +188,7 @@ TEXT_COLUMNS = {"overdue": {2}, "unreported": {2}, "receipts": {2}, "subordinate
 
 
 @org_required
+@export_view
 def supervision_export(request, which: str):
     """Excel export of one list of 工作督查, as filtered."""
     if which not in EXPORTS:

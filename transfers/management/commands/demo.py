@@ -15,6 +15,7 @@ from orgs.roles import grant_role
 from transfers.demo_data import GIVEN, REGION, SURNAMES, TREE
 
 DEMO_PASSWORD = "Zhuanjie@2026"
+SUPERUSER = "sysadmin"
 
 
 class Command(BaseCommand):
@@ -172,13 +173,14 @@ class Command(BaseCommand):
 
     def _superuser(self):
         User = get_user_model()
+        # Not "admin": the first name an attacker tries (issue 10).
         admin, created = User.objects.get_or_create(
-            username="admin", defaults={"is_staff": True, "is_superuser": True}
+            username=SUPERUSER, defaults={"is_staff": True, "is_superuser": True}
         )
         if created:
             admin.password = self.password_hash
             admin.save(update_fields=["password"])
-        self.logins.append(("admin", "系统管理员（/admin/）"))
+        self.logins.append((SUPERUSER, "系统管理员（/admin/）"))
 
     def _print_table(self):
         width = max(len(u) for u, _ in self.logins)
