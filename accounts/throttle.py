@@ -16,6 +16,10 @@ import time
 from django.core.cache import cache
 
 FREE_FAILURES = 10  # beyond axes' 5 per address: spraying from many addresses
+# Spraying many usernames from one address: after this many failures from it in WINDOW, every
+# login from that address is refused until the window has passed (an office behind one NAT
+# address makes far fewer mistakes than this in half an hour).
+ADDRESS_FAILURES = 50
 MAX_DELAY = 300  # seconds
 WINDOW = 30 * 60  # a quiet half hour forgets the failures
 
@@ -46,3 +50,21 @@ def failed(username: str, *, now: float | None = None) -> None:
 
 def succeeded(username: str) -> None:
     cache.delete(_key(username))
+
+
+def _address_key(address: str) -> str:
+    return f"login-address:{hashlib.sha256(address.encode()).hexdigest()[:32]}"
+
+
+def address_blocked(address: str) -> bool:
+    """Whether logins from ``address`` are refused for now (too many failures, any usernames)."""
+    return (cache.get(_address_key(address)) or 0) >= ADDRESS_FAILURES
+
+
+def address_failed(address: str) -> None:
+    key = _address_key(address)
+    cache.add(key, 0, timeout=WINDOW)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=WINDOW)

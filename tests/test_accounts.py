@@ -76,6 +76,17 @@ def test_failures_from_many_addresses_make_the_username_wait_longer_and_longer()
     assert max(waits) <= throttle.MAX_DELAY
 
 
+def test_spraying_many_usernames_from_one_address_is_refused_there_only():
+    sprayer, office = Client(), Client()
+    for i in range(throttle.ADDRESS_FAILURES):
+        login(sprayer, f"guess{i}", "wrong-Pass-1", address="192.0.2.50")
+    response = login(sprayer, "wxy", DEMO_PASSWORD, address="192.0.2.50")
+    assert response.status_code == 200  # refused with a sentence, the right password or not
+    assert "本机登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in sprayer.session
+    assert login(office, "wxy", DEMO_PASSWORD, address="10.0.0.7").status_code == 302
+
+
 def test_an_unknown_and_a_known_username_get_the_same_answer():
     def answer(username: str) -> str:
         html = login(Client(), username, "wrong-Pass-1").content.decode()
