@@ -41,6 +41,14 @@ def test_a_login_records_user_organisation_address_and_a_timezone_aware_time(cli
     assert timezone.is_aware(row.at)
 
 
+def test_every_use_of_a_superuser_stands_out_on_the_trail(client):
+    client.post(reverse("login"), {"username": "sysadmin", "password": DEMO_PASSWORD})
+    client.get(reverse("admin:index"))
+    row = events(EventType.LOGIN, username="sysadmin").get()
+    assert row.detail.startswith("【超级用户】")
+    assert not events(EventType.LOGIN).exclude(username="sysadmin").exists()
+
+
 def test_failed_logins_stay_on_the_trail_after_a_successful_one(client):
     for _ in range(2):
         client.post(reverse("login"), {"username": "wxy", "password": "wrong-1234"})
