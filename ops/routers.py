@@ -66,6 +66,15 @@ def reads_replica(request) -> bool:
     return time.time() >= until
 
 
+def _on_replica(chunks):
+    """Iterate ``chunks`` with this thread's reads sent to the replica."""
+    token = _read_replica.set(True)
+    try:
+        yield from chunks
+    finally:
+        _read_replica.reset(token)
+
+
 class ReplicaMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -75,8 +84,12 @@ class ReplicaMiddleware:
         try:
             response = self.get_response(request)
         finally:
-            if request._replica_token is not None:
+            on_replica = request._replica_token is not None
+            if on_replica:
                 _read_replica.reset(request._replica_token)
+        if on_replica and response.streaming:
+            # A streamed export reads its rows while it is sent, after this method returned.
+            response.streaming_content = _on_replica(response.streaming_content)
         if (
             request.method == "POST"
             and not _read_only_post(request)

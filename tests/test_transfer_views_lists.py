@@ -311,7 +311,7 @@ def test_the_export_streams_and_stops_at_the_row_limit_it_states(client_as, monk
     for member in wxy_members(3):
         completed(member)
     monkeypatch.setattr(exports, "ROW_LIMIT", 2)
-    response = client_as("wxy").get(url("out_history_export"))
+    response = client_as("wxy").post(url("out_history_export"))
     assert response.streaming
     rows = rows_of(workbook(response))
     assert [r[0] for r in rows[:2]] == [1, 2]
