@@ -41,6 +41,7 @@ start_prod_stack() {
     GUNICORN_BIND="127.0.0.1:$PROD_APP_PORT"
     GUNICORN_WORKERS=2
     LOG_LEVEL=WARNING
+    REDIS_URL="${PROD_REDIS_URL:-redis://127.0.0.1:6379/4}"
   )
 
   echo "== production stack in $PROD_DIR: https://localhost:$PROD_HTTPS_PORT"

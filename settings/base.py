@@ -4,6 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from ops.logconfig import logging_config
 from settings.env import (
@@ -145,6 +146,16 @@ else:
             "LOCATION": "ops_cache",
         }
     }
+# Sessions: in Redis when there is one (no SQL on a request's way in or out; a Redis restart
+# logs everyone out, as the 30-minute idle limit would soon), else in the database.
+SESSION_ENGINE = {
+    "cache": "django.contrib.sessions.backends.cache",
+    "db": "django.contrib.sessions.backends.db",
+}[env_choice("SESSION_STORE", "cache" if _REDIS_URL else "db", ["cache", "db"])]
+if SESSION_ENGINE.endswith(".cache") and not _REDIS_URL:
+    raise ImproperlyConfigured(
+        "SESSION_STORE=cache needs REDIS_URL: the database cache would only add queries."
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

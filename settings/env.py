@@ -37,6 +37,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("DB_CONN_MAX_AGE", "0", "Seconds a database connection is kept open between requests (0: one per request)."),
         Setting("REPLICA_STICKY_SECONDS", "30", "After a user's successful POST, their reads stay on the primary this long (read your own writes despite replication lag)."),
         Setting("REDIS_URL", "", "Shared cache (rate limits, login lockouts), e.g. `redis://127.0.0.1:6379/0`. Empty: the database cache table, also shared by every worker and node."),
+        Setting("SESSION_STORE", "cache with REDIS_URL, else db", "Where sessions live: `cache` (Redis; no SQL per request for the session; a Redis restart logs everyone out) or `db` (the database table). `cache` requires REDIS_URL."),
         # Behind the proxy
         Setting("HTTPS", "1", "Users reach the site over HTTPS (TLS ends at the proxy). Turns on the HTTPS redirect, HSTS and secure cookies, and, with TRUSTED_PROXIES > 0, trusts the proxy's `X-Forwarded-Proto`. A plain-HTTP intranet sets 0."),
         Setting("TRUSTED_PROXIES", "0", "How many reverse proxies stand in front of the application. The client address is the entry they added to `X-Forwarded-For` (n-th from the right); 0: the connection's address (`REMOTE_ADDR`), and forwarded headers are ignored."),

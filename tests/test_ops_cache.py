@@ -26,8 +26,8 @@ DB_CACHE = {
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 
-def caches_under(extra: dict[str, str]) -> dict:
-    code = "from django.conf import settings; import json; print(json.dumps(settings.CACHES))"
+def caches_under(extra: dict[str, str], setting: str = "CACHES"):
+    code = f"from django.conf import settings; import json; print(json.dumps(settings.{setting}))"
     environment = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
     environment.update({"DJANGO_SETTINGS_MODULE": "settings.dev", **extra})
     result = subprocess.run(  # noqa: S603
@@ -51,6 +51,17 @@ def test_the_settings_choose_redis_when_redis_url_is_set_else_the_database_table
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "ops_cache",
     }
+
+
+def test_sessions_live_in_redis_when_there_is_one_unless_told_otherwise():
+    redis = {"REDIS_URL": "redis://127.0.0.1:6379/3"}
+    assert caches_under(redis, "SESSION_ENGINE") == "django.contrib.sessions.backends.cache"
+    assert caches_under({}, "SESSION_ENGINE") == "django.contrib.sessions.backends.db"
+    db = {**redis, "SESSION_STORE": "db"}
+    assert caches_under(db, "SESSION_ENGINE") == "django.contrib.sessions.backends.db"
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        caches_under({"SESSION_STORE": "cache"}, "SESSION_ENGINE")
+    assert "SESSION_STORE=cache needs REDIS_URL" in refused.value.stderr
 
 
 @pytest.mark.django_db
