@@ -162,6 +162,9 @@ def set_triggers(enabled: bool) -> None:
     """Bulk loads switch the per-row counting off and call ``rebuild()`` afterwards."""
     verb = "ENABLE" if enabled else "DISABLE"
     with connection.cursor() as c:
+        # The bulk load's deferred foreign-key checks run now: ALTER TABLE refuses a table with
+        # trigger events pending.
+        c.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for name in TRIGGERS:
             c.execute(f"ALTER TABLE transfers_transfer {verb} TRIGGER {name}")
 

@@ -11,6 +11,7 @@ import time
 from django.db import connection, transaction
 
 from orgs.models import Level, Organisation
+from transfers.models import Transfer
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯"
@@ -58,23 +59,22 @@ def build_members(stdout) -> None:
             )
 
 
-TRANSFER_COLUMNS = [
-    "type", "state", "member_name", "id_number", "source_branch_id", "source_path",
-    "source_name", "initiator_id", "initiator_path", "initiated_by_id", "target_id",
-    "target_name", "out_of_system", "receiver_id", "receiver_path", "dest_branch_id",
-    "dest_path", "round", "version", "dues_paid_through", "validity_days", "member_phone",
-    "letter_remarks", "origin_letter_number", "via_exchange", "received_on",
-    "receive_handler_phone", "receive_remarks", "created_at", "launched_at", "finished_at",
-    "reported_at", "return_reason",
-]  # fmt: skip
+def _transfer_columns() -> list[str]:
+    """Every column of a transfer but its id and member (a clone keeps no member row)."""
+    return [
+        f.column
+        for f in Transfer._meta.concrete_fields
+        if f.column not in ("id", "member_id")
+    ]
 
 
 def _clone(c, *, tag: str, n: int, where: str, params: list, **override: str) -> None:
     """Copy ``n`` transfers matching ``where`` with some columns replaced; tagged by name."""
     override.setdefault("member_name", f"'{tag}' || row_number() OVER ()")
     override.setdefault("id_number", f"'{tag}' || lpad((row_number() OVER ())::text, 12, '0')")
-    cols = ", ".join(TRANSFER_COLUMNS)
-    values = ", ".join(override.get(col, f"t.{col}") for col in TRANSFER_COLUMNS)
+    columns = _transfer_columns()
+    cols = ", ".join(columns)
+    values = ", ".join(override.get(col, f"t.{col}") for col in columns)
     c.execute(
         f"INSERT INTO transfers_transfer ({cols}) SELECT {values} FROM "  # noqa: S608
         f"(SELECT * FROM transfers_transfer WHERE {where} ORDER BY id LIMIT {n}) t",

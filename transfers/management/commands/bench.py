@@ -161,8 +161,8 @@ class Command(BaseCommand):
                 initiator_id, initiator_path, initiated_by_id, target_id, target_name,
                 out_of_system, receiver_id, receiver_path, dest_branch_id, dest_path, round,
                 version, dues_paid_through, validity_days, member_phone, letter_remarks,
-                origin_letter_number, via_exchange, received_on, receive_handler_phone,
-                receive_remarks, created_at, launched_at, finished_at, reported_at, return_reason)
+                origin_letter_number, via_exchange, inbound_kind, received_on,
+                receive_handler_phone, receive_remarks, created_at, launched_at, finished_at, reported_at, return_reason)
             SELECT
                 CASE WHEN s.committee_path = d.committee_path THEN 'branch'
                      WHEN left(s.path, 12) = left(d.path, 12) THEN 'county'
@@ -173,7 +173,7 @@ class Command(BaseCommand):
                 false, d.committee_id, d.committee_path,
                 CASE WHEN st.state IN ('completed', 'received') THEN d.id END,
                 CASE WHEN st.state IN ('completed', 'received') THEN d.path ELSE '' END,
-                1, 1, DATE '2026-01-01', 90, '', '', '', false,
+                1, 1, DATE '2026-01-01', 90, '', '', '', false, '',
                 CASE WHEN st.state IN ('completed', 'received')
                      THEN (at + interval '5 days')::date END,
                 '', '', at, at, CASE WHEN st.finished THEN at + interval '10 days' END,

@@ -1,0 +1,41 @@
+"""The benchmark commands keep working as the schema grows: `bench` builds a (tiny) country in
+SQL and times its lists, `bench_pages` adds members and times whole pages, every one HTTP 200.
+
+They run for hours at national size on a machine of their own (README, docs/scaling.md); here a
+few hundred organisations and transfers show that every INSERT still fits the tables."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from members.models import Member
+from orgs.models import Organisation
+from transfers.models import Transfer, TransferStep
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+TINY = dict(
+    provinces=1, cities=2, counties=1, grassroots=12, branches=4, sub_branches=2, transfers=600
+)
+
+
+def test_bench_builds_a_country_and_bench_pages_times_every_page():
+    call_command("flush", interactive=False)  # the demo is not the bench's data
+    out = StringIO()
+    call_command("bench", repeat=1, stdout=out, **TINY)
+    assert Organisation.objects.count() > 12 * 4
+    assert Transfer.objects.count() == 600
+    assert TransferStep.objects.filter(state="pending").exists()
+    assert "转出历史" in out.getvalue()
+
+    out = StringIO()
+    call_command("bench_pages", repeat=1, no_vacuum=True, stdout=out)
+    table = out.getvalue()
+    assert Member.objects.exists()
+    assert "| 转出·待办 |" in table and "| 党员信息维护 |" in table
+    assert "HTTP " not in table, table  # a page that did not answer 200
+    # Each cell: p50 / p95 (queries), for all five levels.
+    row = next(line for line in table.splitlines() if line.startswith("| 转出历史 |"))
+    assert len(re.findall(r"\d+ / \d+ \(\d+\)", row)) == 5, row
