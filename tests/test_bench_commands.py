@@ -16,9 +16,15 @@ from transfers.models import Transfer, TransferStep
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-TINY = dict(
-    provinces=1, cities=2, counties=1, grassroots=12, branches=4, sub_branches=2, transfers=600
-)
+TINY = {
+    "provinces": 1,
+    "cities": 2,
+    "counties": 1,
+    "grassroots": 12,
+    "branches": 4,
+    "sub_branches": 2,
+    "transfers": 600,
+}
 
 
 def test_bench_builds_a_country_and_bench_pages_times_every_page():
@@ -34,7 +40,8 @@ def test_bench_builds_a_country_and_bench_pages_times_every_page():
     call_command("bench_pages", repeat=1, no_vacuum=True, stdout=out)
     table = out.getvalue()
     assert Member.objects.exists()
-    assert "| 转出·待办 |" in table and "| 党员信息维护 |" in table
+    assert "| 转出·待办 |" in table
+    assert "| 党员信息维护 |" in table
     assert "HTTP " not in table, table  # a page that did not answer 200
     # Each cell: p50 / p95 (queries), for all five levels.
     row = next(line for line in table.splitlines() if line.startswith("| 转出历史 |"))
