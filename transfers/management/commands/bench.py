@@ -162,7 +162,8 @@ class Command(BaseCommand):
                 out_of_system, receiver_id, receiver_path, dest_branch_id, dest_path, round,
                 version, dues_paid_through, validity_days, member_phone, letter_remarks,
                 origin_letter_number, via_exchange, inbound_kind, received_on,
-                receive_handler_phone, receive_remarks, created_at, launched_at, finished_at, reported_at, return_reason)
+                receive_handler_phone, receive_remarks, created_at, launched_at, finished_at,
+                reported_at, return_reason)
             SELECT
                 CASE WHEN s.committee_path = d.committee_path THEN 'branch'
                      WHEN left(s.path, 12) = left(d.path, 12) THEN 'county'
