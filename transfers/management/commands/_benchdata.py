@@ -61,11 +61,7 @@ def build_members(stdout) -> None:
 
 def _transfer_columns() -> list[str]:
     """Every column of a transfer but its id and member (a clone keeps no member row)."""
-    return [
-        f.column
-        for f in Transfer._meta.concrete_fields
-        if f.column not in ("id", "member_id")
-    ]
+    return [f.column for f in Transfer._meta.concrete_fields if f.column not in ("id", "member_id")]
 
 
 def _clone(c, *, tag: str, n: int, where: str, params: list, **override: str) -> None:
