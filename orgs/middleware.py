@@ -1,8 +1,31 @@
+from django.contrib import auth
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthentication
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject
 
+from orgs.backends import acting_org_hint
 from orgs.roles import organisations_of, role_organisation
 
 SESSION_KEY = "acting_org_id"
+
+
+def _user(request):
+    """Django's get_user(), with the session's acting organisation handed to the backend so it
+    reads both in one query (orgs.backends)."""
+    chosen = request.session.get(SESSION_KEY)
+    token = acting_org_hint.set(chosen if isinstance(chosen, int) else None)
+    try:
+        return auth.get_user(request)
+    finally:
+        acting_org_hint.reset(token)
+
+
+class AuthenticationMiddleware(DjangoAuthentication):
+    """Django's authentication middleware, reading the user through ``_user``."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _user(request))
 
 
 def acting_organisation(request):
@@ -13,7 +36,8 @@ def acting_organisation(request):
         return None
     chosen = request.session.get(SESSION_KEY)
     if chosen is not None:
-        org = role_organisation(user, chosen)
+        read = getattr(user, "acting_role", None)  # read with the user (orgs.backends)
+        org = read[1] if read and read[0] == chosen else role_organisation(user, chosen)
         if org is not None:
             return org
     org = organisations_of(user).first()

@@ -8,8 +8,10 @@ the organisations by primary key: at 5.2 million organisations, guardian's own
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.db import connections, router
 from django.db.models import QuerySet
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -57,32 +59,75 @@ def organisations_of(user: AbstractBaseUser) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=ids).order_by("path")
 
 
-def role_organisation(user: AbstractBaseUser, org_id: int) -> Organisation | None:
-    """Organisation ``org_id`` if ``user`` holds a role on it now, else None: one primary-key
-    lookup guarded by the role rows, so a revoked role or a moved branch shows at once.
-
-    Every request asks this, so it is written out in SQL: the ORM spent longer compiling the two
-    EXISTS than PostgreSQL spends answering them.
-    """
-    if not _acts(user):
-        return None
-    org = Organisation._meta.db_table
+def _role_sql(user_column: str) -> str:
+    """SQL true when the user in ``user_column`` holds a role on organisation ``o`` (its two
+    parameters: the permission's codename, twice)."""
     own = OrganisationUserObjectPermission._meta.db_table
     via = OrganisationGroupObjectPermission._meta.db_table
-    members = user.groups.through._meta.db_table
+    members = get_user_model().groups.through._meta.db_table
     perm, ctype = Permission._meta.db_table, ContentType._meta.db_table
     role = (
         f"JOIN {perm} ap ON ap.id = p.permission_id JOIN {ctype} ct ON ct.id = ap.content_type_id "
         "WHERE ap.codename = %s AND ct.app_label = 'orgs' AND p.content_object_id = o.id"
     )
-    sql = (
-        f"SELECT o.* FROM {org} o WHERE o.id = %s AND ("  # noqa: S608 - table names from models
-        f"EXISTS (SELECT 1 FROM {own} p {role} AND p.user_id = %s) OR "
+    return (
+        f"(EXISTS (SELECT 1 FROM {own} p {role} AND p.user_id = {user_column}) OR "
         f"EXISTS (SELECT 1 FROM {via} p JOIN {members} ug ON ug.group_id = p.group_id "
-        f"{role} AND ug.user_id = %s))"
+        f"{role} AND ug.user_id = {user_column}))"
+    )
+
+
+def role_organisation(user: AbstractBaseUser, org_id: int) -> Organisation | None:
+    """Organisation ``org_id`` if ``user`` holds a role on it now, else None: one primary-key
+    lookup guarded by the role rows, so a revoked role or a moved branch shows at once.
+
+    Every request asks this (or ``user_and_role_organisation``), so it is written out in SQL:
+    the ORM spent longer compiling the two EXISTS than PostgreSQL spends answering them.
+    """
+    if not _acts(user):
+        return None
+    sql = (
+        f"SELECT o.* FROM {Organisation._meta.db_table} o "  # noqa: S608 - names from models
+        f"WHERE o.id = %s AND {_role_sql('%s')}"
     )
     params = [org_id, ACT_FOR_ORGANISATION, user.pk, ACT_FOR_ORGANISATION, user.pk]
     return next(iter(Organisation.objects.raw(sql, params)), None)
+
+
+def user_and_role_organisation(
+    user_id: int, org_id: int
+) -> tuple[AbstractBaseUser | None, Organisation | None]:
+    """User ``user_id`` and, read in the same query, organisation ``org_id`` if the user holds a
+    role on it now (else None): what every request of a logged-in user needs first."""
+    User = get_user_model()  # noqa: N806
+    user_fields = list(User._meta.concrete_fields)
+    org_fields = list(Organisation._meta.concrete_fields)
+    columns = [f"u.{f.column}" for f in user_fields] + [f"o.{f.column}" for f in org_fields]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {User._meta.db_table} u "  # noqa: S608
+        f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = %s AND {_role_sql('u.id')} "
+        "WHERE u.id = %s"
+    )
+    params = [org_id, ACT_FOR_ORGANISATION, ACT_FOR_ORGANISATION, user_id]
+    db = router.db_for_read(User)
+    connection = connections[db]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    # The backend's conversions (datetimes and booleans on SQLite), as the ORM's raw() does.
+    compiler = connection.ops.compiler("SQLCompiler")(User.objects.none().query, connection, db)
+    fields = user_fields + org_fields
+    converters = compiler.get_converters([f.get_col(f.model._meta.db_table) for f in fields])
+    if converters:
+        row = next(iter(compiler.apply_converters([row], converters)))
+    user_values, org_values = row[: len(user_fields)], row[len(user_fields) :]
+    user = User.from_db(db, [f.attname for f in user_fields], user_values)
+    if not _acts(user) or org_values[0] is None:
+        return user, None
+    org = Organisation.from_db(db, [f.attname for f in org_fields], org_values)
+    return user, org
 
 
 def grant_role(user: AbstractBaseUser, org: Organisation) -> None:

@@ -22,17 +22,21 @@ def frame_queries(client, url="/"):
     return [q["sql"] for q in ctx.captured_queries], response.content.decode()
 
 
-def test_the_acting_organisation_costs_one_query_once_it_is_in_the_session(client_as):
+def test_the_user_and_the_acting_organisation_cost_one_query_once_it_is_in_the_session(client_as):
     client = client_as("wxy")
     client.get("/")
     queries, _ = frame_queries(client)
-    org_queries = [
-        q for q in queries if re.search(r'FROM "?orgs_organisation(userobjectpermission)?"? ', q)
-    ]
-    # The acting organisation by primary key (guarded by the role rows) and the switcher's read
-    # of the role rows; with one role the switcher fetches no organisation.
-    assert len(org_queries) == 2, org_queries
-    assert not any(" OR " in q and "IN (SELECT" in q for q in org_queries)
+    users = [q for q in queries if re.search(r'FROM "?auth_user"? ', q)]
+    organisations = [q for q in queries if re.search(r'FROM "?orgs_organisation"? ', q)]
+    # One query reads the user and, guarded by the role rows, the acting organisation by
+    # primary key (orgs.backends); the switcher reads the role rows, and with one role no
+    # organisation.
+    assert len(users) == 1, users
+    assert organisations == []  # not read on their own
+    assert "orgs_organisationuserobjectpermission" in users[0]
+    role_rows = [q for q in queries if 'FROM "orgs_organisationuserobjectpermission"' in q]
+    assert len(role_rows) == 1, role_rows
+    assert not any(" OR " in q and "IN (SELECT" in q for q in queries)
 
 
 def test_the_frame_costs_the_same_with_more_roles_and_more_organisations(client, user, org):
@@ -92,3 +96,26 @@ def test_a_role_through_a_group_counts(user, org):
     assert role_organisation(u, gxu.pk) == gxu
     other = Organisation.objects.exclude(pk__in=[gxu.pk, own.pk]).last()
     assert role_organisation(u, other.pk) is None
+
+
+def test_the_user_and_role_query_reads_both_or_says_what_is_missing(user, org):
+    from orgs.roles import user_and_role_organisation
+
+    u, own, ltx = user("wxy"), org("wxy"), org("ltx")
+    found, acting = user_and_role_organisation(u.pk, own.pk)
+    assert (found, acting) == (u, own)
+    assert found.last_login == u.last_login  # converted as the ORM converts it
+    assert acting.path == own.path
+    assert user_and_role_organisation(u.pk, ltx.pk) == (u, None)  # no role there
+    assert user_and_role_organisation(-1, own.pk) == (None, None)
+
+
+def test_a_disabled_account_is_logged_out_at_its_next_request(client_as, user):
+    client = client_as("wxy")
+    assert client.get(reverse("home")).status_code == 200
+    u = user("wxy")
+    u.is_active = False
+    u.save(update_fields=["is_active"])
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
