@@ -71,7 +71,7 @@ def _role_sql(user_column: str) -> str:
         "WHERE ap.codename = %s AND ct.app_label = 'orgs' AND p.content_object_id = o.id"
     )
     return (
-        f"(EXISTS (SELECT 1 FROM {own} p {role} AND p.user_id = {user_column}) OR "
+        f"(EXISTS (SELECT 1 FROM {own} p {role} AND p.user_id = {user_column}) OR "  # noqa: S608
         f"EXISTS (SELECT 1 FROM {via} p JOIN {members} ug ON ug.group_id = p.group_id "
         f"{role} AND ug.user_id = {user_column}))"
     )
@@ -99,7 +99,7 @@ def user_and_role_organisation(
 ) -> tuple[AbstractBaseUser | None, Organisation | None]:
     """User ``user_id`` and, read in the same query, organisation ``org_id`` if the user holds a
     role on it now (else None): what every request of a logged-in user needs first."""
-    User = get_user_model()  # noqa: N806
+    User = get_user_model()
     user_fields = list(User._meta.concrete_fields)
     org_fields = list(Organisation._meta.concrete_fields)
     columns = [f"u.{f.column}" for f in user_fields] + [f"o.{f.column}" for f in org_fields]
