@@ -38,16 +38,18 @@ def _action(
     template="transfers/action_form.html",
     form_kwargs=None,
     extra=None,
+    related=(),
 ):
     """The one shape of every action view: GET shows the form, POST performs and redirects.
 
     The form is offered only to the organisation that may take ``action`` now; a POST from
-    anyone else reaches the service, which refuses it and says why.
+    anyone else reaches the service, which refuses it and says why. ``related``: what the
+    service reads of the transfer's organisations and member, joined to the locked row.
     """
     if request.method == "POST":
         with transaction.atomic():
             # Authorised and locked in one query; the service takes the locked row as it is.
-            transfer = selectors.visible_transfer(request.org, pk, lock=True)
+            transfer = selectors.visible_transfer(request.org, pk, lock=True, related=related)
             form = form_class(request.POST, **(form_kwargs or (lambda t: {}))(transfer))
             if form.is_valid():
                 try:
@@ -133,6 +135,7 @@ def change(request, pk: int):
         request,
         pk,
         action="change",
+        related=selectors.DETAIL_RELATED,
         form_class=ChangeForm,
         title="更改",
         done="已更改目的地党组织并重新生成转接路径。",
@@ -243,6 +246,7 @@ def conclude(request, pk: int):
         request,
         pk,
         action="conclude",
+        related=selectors.DETAIL_RELATED,
         form_class=ConcludeForm,
         form_kwargs=lambda t: {"concluder": request.org},
         title="办结",
@@ -315,6 +319,7 @@ def send_back(request, pk: int):
         request,
         pk,
         action="send_back",
+        related=selectors.DETAIL_RELATED,
         form_class=ReasonForm,
         title="退回",
         done="已退回，该党员已回到原党支部，转接已退回至发起党组织。",
