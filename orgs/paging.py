@@ -2,7 +2,9 @@
 
 OFFSET pagination reads and throws away every earlier row, which at a province's scale means
 millions; a keyset page reads only its own rows through the list's index. The count is capped
-(``COUNT_CAP``): above it the page says "10,000+" instead of counting a province exactly.
+(``COUNT_CAP``): above it the page says "10,000+" instead of counting a province exactly. The
+badges on tabs and on 首页 stop sooner, at ``BADGE_CAP`` ("999+"): a page shows four or five of
+them, and counting 10,000 rows of a province's history for each cost more than the page itself.
 """
 
 from __future__ import annotations
@@ -38,20 +40,23 @@ class Page:
         )
 
 
-def capped_count(queryset: QuerySet) -> tuple[int, bool]:
-    """How many rows, counting no further than ``COUNT_CAP`` (then: capped).
+BADGE_CAP = 999
+
+
+def capped_count(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows, counting no further than ``cap`` (default ``COUNT_CAP``; then: capped).
 
     Only the primary keys are counted: the list's joins and prefetches would make the count
     read every joined row too.
     """
-    cap = settings.COUNT_CAP
+    cap = settings.COUNT_CAP if cap is None else cap
     n = queryset.order_by().values("pk")[: cap + 1].count()
     return min(n, cap), n > cap
 
 
 def count_display(queryset: QuerySet) -> str:
-    """ "17", or "10,000+" above the cap (the counts on the tabs and 首页)."""
-    n, capped = capped_count(queryset)
+    """ "17", or "999+" above ``BADGE_CAP`` (the counts on the tabs and 首页)."""
+    n, capped = capped_count(queryset, BADGE_CAP)
     return f"{n:,}+" if capped else f"{n:,}"
 
 

@@ -59,7 +59,7 @@ SETTINGS: dict[str, Setting] = {
         # The application
         Setting("SESSION_IDLE_SECONDS", "1800", "A session ends after this many seconds without a request."),
         Setting("PAGE_SIZE", "20", "Rows per page in every list."),
-        Setting("COUNT_CAP", "10000", "Above county level lists stop counting here (显示“10000+”)."),
+        Setting("COUNT_CAP", "10000", "A list stops counting its rows here (显示“10,000+”); the counts on tabs and 首页 stop at 999 (“999+”)."),
         Setting("SUPERVISION_OVERDUE_DAYS", "7", "工作督查: a step pending longer than this many days is 超期未办."),
         Setting("VERIFY_RATE_LIMIT", "20", "介绍信查验: look-ups allowed per client address per window."),
         Setting("VERIFY_RATE_WINDOW", "600", "介绍信查验: the window, in seconds."),

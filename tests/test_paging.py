@@ -3,6 +3,7 @@
 import base64
 import json
 from dataclasses import replace
+from unittest.mock import patch
 
 import pytest
 
@@ -247,3 +248,16 @@ def test_it_gives_an_empty_page_with_no_cursors_for_an_empty_queryset_even_with_
         assert page.rows == []
         assert page.next_cursor is None
         assert page.prev_cursor is None
+
+
+def test_the_badges_stop_counting_at_999_while_the_list_counts_on(org, settings):
+    from orgs.paging import BADGE_CAP, count_display
+
+    settings.COUNT_CAP = 10_000
+    members = Member.objects.in_scope_of(org("wxy"))
+    n = members.count()
+    assert count_display(members) == str(n)
+    with patch("orgs.paging.BADGE_CAP", n - 1):
+        assert count_display(members) == f"{n - 1}+"
+        assert paginate(members, ["branch_path", "id"], size=3).count == n
+    assert BADGE_CAP == 999
