@@ -142,3 +142,23 @@ def test_the_subordinates_statistics_are_numbers_and_the_names_are_wide(client_a
             assert cell.number_format != "@"  # not the text format (it was, on 待办)
             assert isinstance(cell.value, int)
     assert sum(r[col["待办"] - 1].value for r in sheet.iter_rows(min_row=2)) >= 1
+
+
+def test_the_history_export_names_the_gender_and_the_receiving_branch_in_few_queries(client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    members = wxy_members(3)
+    transfers = [stage("completed", member=m) for m in members]
+    client = client_as("wxy")
+    with CaptureQueriesContext(connection) as ctx:
+        sheet = workbook(client.post(reverse("transfers:out_history_export")))
+    col = assert_opens_well(sheet, data_rows=3)
+    rows = {r[col["姓名"] - 1].value: r for r in sheet.iter_rows(min_row=2)}
+    for transfer in transfers:
+        row = rows[transfer.member_name]
+        assert row[col["性别"] - 1].value == transfer.member.get_gender_display()
+        assert row[col["转入党组织"] - 1].value == transfer.dest_branch.name
+    # The rows, then the members' genders and the branches' names once per chunk: no query per row.
+    lookups = [q["sql"] for q in ctx.captured_queries if "members_member" in q["sql"]]
+    assert len(lookups) == 1, lookups

@@ -24,7 +24,7 @@ from django.utils.http import content_disposition_header
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from members.idcard import mask_id_number
-from members.models import Gender
+from members.models import Gender, Member
 from orgs.models import Organisation
 from transfers.models import TransferState, TransferType
 from transfers.xlsx_stream import stream_workbook
@@ -156,19 +156,22 @@ def rows_response(
     return response
 
 
+# The transfer's own columns: the member's gender and the receiving branch's name are looked up
+# by primary key, a chunk at a time (a join would make PostgreSQL hash the whole members table).
 HISTORY_FIELDS = (
     "member_name",
-    "member__gender",
+    "member_id",
     "inbound_member",
     "id_number",
     "type",
     "source_name",
-    "dest_branch__name",
+    "dest_branch_id",
     "target_name",
     "launched_at",
     "received_on",
     "state",
 )
+CHUNK = 5000
 
 
 def _planned_whole(rows):
@@ -188,38 +191,53 @@ def _planned_whole(rows):
             c.execute("RESET cursor_tuple_fraction")
 
 
+def _chunks(rows, size: int):
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
 def _history_rows(queryset, limit: int):
     genders = dict(Gender.choices)
     types = dict(TransferType.choices)
     states = dict(TransferState.choices)
     tz = timezone.get_current_timezone()
-    rows = queryset.values_list(*HISTORY_FIELDS)[: limit + 1].iterator(chunk_size=5000)
-    for (
-        name,
-        gender,
-        inbound,
-        id_number,
-        kind,
-        source,
-        dest,
-        target,
-        launched,
-        received,
-        st,
-    ) in _planned_whole(rows):
-        if gender is None and inbound:
-            gender = inbound.get("gender")
-        yield (
-            name,
-            genders.get(gender, ""),
-            mask_id_number(id_number),
-            types.get(kind, kind),
-            source,
-            dest or target,
-            launched.astimezone(tz).date() if launched else None,
-            received,
-            states.get(st, st),
+    rows = queryset.values_list(*HISTORY_FIELDS)[: limit + 1].iterator(chunk_size=CHUNK)
+    branch_names: dict[int, str] = {}  # destinations repeat: each name is read once
+    for chunk in _chunks(_planned_whole(rows), CHUNK):
+        member_ids = {row[1] for row in chunk if row[1] is not None}
+        gender_of = dict(Member.objects.filter(pk__in=member_ids).values_list("pk", "gender"))
+        new_branches = {row[6] for row in chunk if row[6] is not None} - branch_names.keys()
+        branch_names.update(
+            Organisation.objects.filter(pk__in=new_branches).values_list("pk", "name")
         )
+        for (
+            name,
+            member_id,
+            inbound,
+            id_number,
+            kind,
+            source,
+            dest_id,
+            target,
+            launched,
+            received,
+            st,
+        ) in chunk:
+            gender = gender_of.get(member_id)
+            if gender is None and inbound:
+                gender = inbound.get("gender")
+            yield (
+                name,
+                genders.get(gender, ""),
+                mask_id_number(id_number),
+                types.get(kind, kind),
+                source,
+                branch_names.get(dest_id) or target,
+                launched.astimezone(tz).date() if launched else None,
+                received,
+                states.get(st, st),
+            )
 
 
 def history_response(queryset, *, direction: str, org: Organisation) -> StreamingHttpResponse:
