@@ -134,7 +134,7 @@ _REDIS_URL = env_url("REDIS_URL", "", {"redis", "rediss", "unix"})
 if _REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ops.redis_cache.RedisCache",
             "LOCATION": _REDIS_URL,
             "KEY_PREFIX": "zuzhi",
         }

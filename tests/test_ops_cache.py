@@ -44,7 +44,7 @@ def caches_under(extra: dict[str, str], setting: str = "CACHES"):
 
 def test_the_settings_choose_redis_when_redis_url_is_set_else_the_database_table():
     redis = caches_under({"REDIS_URL": "redis://127.0.0.1:6379/3"})["default"]
-    assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert redis["BACKEND"] == "ops.redis_cache.RedisCache"
     assert redis["LOCATION"] == "redis://127.0.0.1:6379/3"
     database = caches_under({})["default"]
     assert database == {
@@ -98,7 +98,7 @@ def redis_reachable() -> bool:
 
 @pytest.mark.skipif(not redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
 def test_two_redis_clients_count_in_one_bucket():
-    from django.core.cache.backends.redis import RedisCache
+    from ops.redis_cache import RedisCache
 
     worker_a, worker_b = RedisCache(TEST_REDIS_URL, {}), RedisCache(TEST_REDIS_URL, {})
     key = f"zuzhi-test:verify:{uuid.uuid4().hex}"
@@ -107,6 +107,22 @@ def test_two_redis_clients_count_in_one_bucket():
     ]
     worker_a.delete(key)
     assert results == [False, False, False, True, True]
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
+def test_the_redis_cache_keeps_one_client_per_pool_and_works_from_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ops.redis_cache import RedisCache
+
+    cache = RedisCache(TEST_REDIS_URL, {})
+    key = f"zuzhi-test:threads:{uuid.uuid4().hex}"
+    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=False)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: cache.set(f"{key}:{i}", i, 60), range(200)))
+        read = list(pool.map(lambda i: cache.get(f"{key}:{i}"), range(200)))
+    cache.delete_many([f"{key}:{i}" for i in range(200)])
+    assert read == list(range(200))
 
 
 @pytest.fixture
