@@ -13,16 +13,9 @@ import pytest
 from django.urls import reverse
 
 from tests.browser import login, logout
-from tests.transfer_helpers import (
-    actor_for,
-    approve_all,
-    draft_to,
-    launch,
-    members_of,
-    org_of,
-)
-from tests.transfer_helpers import receive as receive_service
-from transfers.models import Letter, Transfer
+from tests.browser_pages import DESKTOP, MAIN_PAGES, PHONE, some_transfers
+from tests.transfer_helpers import members_of, org_of
+from transfers.models import Letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,38 +61,10 @@ class Audit:
         self.page.keyboard.press("Escape")
 
 
-def some_transfers() -> dict[str, Transfer]:
-    members = members_of(org_of("wxy_zb1"), 3)
-    made = {}
-    for stage, member in zip(("at_gxu", "at_ltx", "received"), members, strict=True):
-        transfer = launch(draft_to(actor_for(org_of("wxy")), org_of("ltx_zb1"), member=member))
-        if stage != "at_gxu":
-            transfer = approve_all(transfer)
-        if stage == "received":
-            transfer = receive_service(transfer, org_of("ltx_zb1"))
-        made[stage] = transfer
-    return made
-
-
-LISTS = [
-    "home",
-    "transfers:out_todo",
-    "transfers:out_done",
-    "transfers:out_progress",
-    "transfers:out_history",
-    "transfers:in_todo",
-    "transfers:in_done",
-    "transfers:in_unreported",
-    "transfers:in_history",
-    "transfers:supervision",
-    "members:list",
-]
-
-
-@pytest.mark.parametrize("viewport", [(1366, 900), (390, 844)], ids=["desktop", "phone"])
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_axe_finds_nothing_serious_on_the_main_pages(browser, live_server, demo_db, viewport):
     transfers = some_transfers()
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    context = browser.new_context(viewport=viewport)
     page = context.new_page()
     audit = Audit(page, live_server)
 
@@ -109,7 +74,7 @@ def test_axe_finds_nothing_serious_on_the_main_pages(browser, live_server, demo_
     audit.visit(reverse("verify_code", args=[letter.verification_code]), "查验结果")
 
     login(page, live_server, "wxy")
-    for name in [*LISTS, "transfers:branch", "transfers:inbound_start"]:
+    for name in [*MAIN_PAGES, "transfers:branch", "transfers:inbound_start"]:
         audit.visit(reverse(name))
     member = transfers["at_gxu"].member
     audit.visit(reverse("members:detail", args=[member.pk]), "党员信息")
@@ -157,7 +122,7 @@ def test_axe_finds_nothing_serious_on_the_main_pages(browser, live_server, demo_
     audit.dialog("a.btn:text-is('退回')", "send-back-dialog", "退回")
     logout(page)
     login(page, live_server, "ltx_zb1")
-    for name in LISTS:
+    for name in MAIN_PAGES:
         audit.visit(reverse(name), f"党支部 {name}")
     audit.visit(reverse("transfers:branch"), "党支部 403")
     context.close()

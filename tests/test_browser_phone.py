@@ -17,50 +17,14 @@ from tests.browser import (
     success_message,
     switch_user,
 )
+from tests.browser_pages import DESKTOP, MAIN_PAGES, PHONE, some_transfers
 from tests.test_browser_transfers import LTX, LTX_ZB1, confirm_receive, receive, report
-from tests.transfer_helpers import (
-    actor_for,
-    approve_all,
-    draft_to,
-    launch,
-    members_of,
-    org_of,
-)
-from tests.transfer_helpers import receive as receive_service
+from tests.transfer_helpers import actor_for, approve_all, draft_to, launch, org_of
 from transfers.models import Transfer, TransferState
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
-
-MAIN_PAGES = [
-    "home",
-    "transfers:out_todo",
-    "transfers:out_done",
-    "transfers:out_progress",
-    "transfers:out_history",
-    "transfers:in_todo",
-    "transfers:in_done",
-    "transfers:in_unreported",
-    "transfers:in_history",
-    "transfers:supervision",
-    "members:list",
-]
 COMMITTEE_PAGES = ["transfers:branch", "transfers:apply_members", "transfers:inbound_start"]
-
-
-def some_transfers() -> list[Transfer]:
-    """Rows in every list: launched, at the receiver, received (wxy_zb1's members to ltx_zb1)."""
-    made = []
-    for i, member in enumerate(members_of(org_of("wxy_zb1"), 3)):
-        transfer = launch(draft_to(actor_for(org_of("wxy")), org_of("ltx_zb1"), member=member))
-        if i:
-            transfer = approve_all(transfer)
-        if i == 2:
-            transfer = receive_service(transfer, org_of("ltx_zb1"))
-        made.append(transfer)
-    return made
 
 
 def sideways(page) -> int:
@@ -81,8 +45,8 @@ def test_no_main_page_scrolls_sideways_on_a_phone(phone, live_server, demo_db, u
     login(phone, live_server, username)
     pages = MAIN_PAGES + (COMMITTEE_PAGES if username == "wxy" else [])
     urls = [reverse(name) for name in pages]
-    urls += [reverse("transfers:detail", args=[t.pk]) for t in transfers]
-    urls.append(reverse("members:detail", args=[transfers[0].member_id]))
+    urls += [reverse("transfers:detail", args=[t.pk]) for t in transfers.values()]
+    urls.append(reverse("members:detail", args=[transfers["at_gxu"].member_id]))
     too_wide = {}
     for url in urls:
         phone.goto(f"{live_server.url}{url}")
@@ -101,7 +65,7 @@ def test_tabs_do_not_wrap_one_character_per_line(phone, live_server, demo_db):
 
 
 def test_lists_become_cards_with_their_actions_reachable(phone, live_server, demo_db):
-    transfer = some_transfers()[0]
+    transfer = some_transfers()["at_gxu"]
     login(phone, live_server, "gxu")
     open_transfers(phone, "待办工作")
     row = phone.locator("table.table tbody tr", has_text=transfer.member_name)

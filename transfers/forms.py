@@ -294,7 +294,9 @@ class ChangeForm(TargetFields, VersionForm):
     )
 
 
-class ReceiveForm(VersionForm):
+class ReceiveFields(Form):
+    """接收's fields and checks, for one transfer (``ReceiveForm``) or many (批量接收)."""
+
     received_on = DateField(label="转入本组织时间")
     branch = IdChoiceField(label="转入支部", queryset=None, empty_label="请选择党支部")
     handler_phone = forms.CharField(label="转入办理人员联系电话", max_length=20)
@@ -316,6 +318,10 @@ class ReceiveForm(VersionForm):
         if value > timezone.localdate():
             raise ValidationError("转入本组织时间不能晚于今天。")
         return value
+
+
+class ReceiveForm(ReceiveFields, VersionForm):
+    """接收 of one transfer."""
 
 
 class ReceiptForm(VersionForm):

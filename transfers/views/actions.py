@@ -88,6 +88,20 @@ def _action(
     )
 
 
+def _perform(request, service, *fields):
+    """``perform`` for an action whose service takes these fields of the form as they are."""
+
+    def perform(transfer, form):
+        return service(
+            actor=_actor(request),
+            transfer=transfer,
+            **{name: form.cleaned_data[name] for name in fields},
+            expected_version=_version(form),
+        )
+
+    return perform
+
+
 @org_required
 def approve(request, pk: int):
     """同意."""
@@ -98,13 +112,7 @@ def approve(request, pk: int):
         form_class=ApproveForm,
         title="同意",
         done="已同意。",
-        perform=lambda t, f: services.approve(
-            actor=_actor(request),
-            transfer=t,
-            confirmed=f.cleaned_data["confirmed"],
-            opinion=f.cleaned_data["opinion"],
-            expected_version=_version(f),
-        ),
+        perform=_perform(request, services.approve, "confirmed", "opinion"),
     )
 
 
@@ -119,12 +127,7 @@ def reject(request, pk: int):
         title="不同意",
         done="已不同意，该转接已逐级退回至发起党组织。",
         extra={"reason_label": "不同意意见"},
-        perform=lambda t, f: services.reject(
-            actor=_actor(request),
-            transfer=t,
-            reason=f.cleaned_data["reason"],
-            expected_version=_version(f),
-        ),
+        perform=_perform(request, services.reject, "reason"),
     )
 
 
@@ -324,12 +327,7 @@ def send_back(request, pk: int):
         title="退回",
         done="已退回，该党员已回到原党支部，转接已退回至发起党组织。",
         extra={"reason_label": "退回原因"},
-        perform=lambda t, f: services.send_back(
-            actor=_actor(request),
-            transfer=t,
-            reason=f.cleaned_data["reason"],
-            expected_version=_version(f),
-        ),
+        perform=_perform(request, services.send_back, "reason"),
     )
 
 
@@ -343,12 +341,7 @@ def record_receipt(request, pk: int):
         form_class=ReceiptForm,
         title="登记回执",
         done="已登记纸质回执。",
-        perform=lambda t, f: services.record_paper_receipt(
-            actor=_actor(request),
-            transfer=t,
-            received_on=f.cleaned_data["received_on"],
-            handler=f.cleaned_data["handler"],
-            handler_phone=f.cleaned_data["handler_phone"],
-            expected_version=_version(f),
+        perform=_perform(
+            request, services.record_paper_receipt, "received_on", "handler", "handler_phone"
         ),
     )

@@ -20,7 +20,7 @@ from orgs.ids import parse_id
 from orgs.scoping import committee_required, org_required
 from transfers import rules, selectors, services
 from transfers.errors import TransferError
-from transfers.forms import DateField, IdChoiceField, TickField, TickInput, clean_phone
+from transfers.forms import DateField, IdChoiceField, ReceiveFields, TickField, TickInput
 from transfers.models import Transfer
 from transfers.rules import Action
 from transfers.services import BATCH_LIMIT, CONFIRM_CHECKED, CONFIRM_REPORTED, Row
@@ -80,7 +80,11 @@ class BatchReportForm(Form):
         return True
 
 
-class BatchReceiveForm(Form):
+class BatchReceiveForm(ReceiveFields):
+    """批量接收: 接收's fields, with one 转入支部 for all or one per row."""
+
+    field_order = ["received_on", "branch_mode", "branch"]
+    # Messages of its own: the date's format message is then the one that names the field.
     received_on = DateField(
         label="转入本组织时间", error_messages={"required": "请填写转入本组织时间。"}
     )
@@ -93,29 +97,6 @@ class BatchReceiveForm(Form):
     branch = IdChoiceField(
         label="编入党支部", queryset=None, required=False, empty_label="请选择党支部"
     )
-    handler_phone = forms.CharField(
-        label="转入办理人员联系电话",
-        max_length=20,
-        error_messages={"required": "请填写转入办理人员联系电话。"},
-    )
-    remarks = forms.CharField(
-        label="备注", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    confirmed_reported = TickField(label=CONFIRM_REPORTED)
-    confirmed_checked = TickField(label=CONFIRM_CHECKED)
-
-    def __init__(self, *args, branches, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["branch"].queryset = branches
-
-    def clean_handler_phone(self):
-        return clean_phone(self.cleaned_data["handler_phone"], required=True)
-
-    def clean_received_on(self):
-        value = self.cleaned_data["received_on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("转入本组织时间不能晚于今天。")
-        return value
 
     def clean(self):
         data = super().clean()

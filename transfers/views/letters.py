@@ -11,8 +11,7 @@ from audit.models import EventType
 from orgs.scoping import org_required
 from transfers import selectors, services
 from transfers.forms import VersionForm
-from transfers.views.actions import _action
-from transfers.views.common import _actor, _version
+from transfers.views.actions import _action, _perform
 
 
 class ReissueForm(VersionForm):
@@ -82,10 +81,5 @@ def reissue(request, pk: int):
         form_class=ReissueForm,
         title="换发介绍信",
         done="已换发介绍信（新版本），原介绍信已作废。",
-        perform=lambda t, f: services.reissue_letter(
-            actor=_actor(request),
-            transfer=t,
-            validity_days=f.cleaned_data["validity_days"],
-            expected_version=_version(f),
-        ),
+        perform=_perform(request, services.reissue_letter, "validity_days"),
     )

@@ -1,0 +1,91 @@
+"""转接路径: the organisations on a transfer's path, one step each."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from orgs.fields import PathField
+from orgs.models import Organisation
+from transfers.models.choices import Direction, StepRole, StepState
+from transfers.models.transfer import Transfer
+
+
+class TransferStepQuerySet(models.QuerySet):
+    def pending_at(self, org: Organisation) -> TransferStepQuerySet:
+        return self.filter(org=org, state=StepState.PENDING)
+
+
+class TransferStep(models.Model):
+    """One organisation on a transfer's path (转接路径), with what it did there."""
+
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, related_name="steps", verbose_name="转接"
+    )
+    round = models.PositiveIntegerField("轮次")
+    order = models.PositiveIntegerField("顺序")
+    org = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name="党组织"
+    )
+    org_path = PathField(max_length=255)
+    role = models.CharField("职责", max_length=16, choices=StepRole.choices)
+    direction = models.CharField("方向", max_length=4, choices=Direction.choices)
+    state = models.CharField(
+        "状态", max_length=16, choices=StepState.choices, default=StepState.WAITING
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="办理人",
+    )
+    acted_at = models.DateTimeField("办理时间", null=True, blank=True)
+    opinion = models.CharField("意见", max_length=500, blank=True)
+    pending_since = models.DateTimeField("到达时间", null=True, blank=True)
+    due_at = models.DateTimeField("办理期限", null=True, blank=True)
+
+    objects = TransferStepQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "转接路径节点"
+        verbose_name_plural = "转接路径节点"
+        ordering = ["round", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transfer", "round", "order"], name="transfers_step_unique_order"
+            ),
+            # Exactly one organisation holds a transfer at a time.
+            models.UniqueConstraint(
+                fields=["transfer"],
+                condition=Q(state=StepState.PENDING),
+                name="transfers_one_pending_step",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["org", "direction", "-pending_since", "-id"],
+                condition=Q(state=StepState.PENDING),
+                name="transfers_step_todo_idx",
+            ),
+            models.Index(fields=["org", "direction", "state"], name="transfers_step_done_idx"),
+            models.Index(
+                fields=["org_path", "pending_since"],
+                include=["id"],  # 超期未办's page keys from the index alone (orgs.paging)
+                condition=Q(state=StepState.PENDING),
+                name="transfers_step_waiting_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.org} {self.get_role_display()}（{self.get_state_display()}）"
+
+    @property
+    def waiting_days(self) -> int:
+        """Whole days since the step reached its organisation (已等待天数)."""
+        if self.pending_since is None:
+            return 0
+        return (timezone.now() - self.pending_since).days
