@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import threading
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
@@ -145,24 +146,33 @@ def _static_only_fetcher():
     return StaticOnlyFetcher()
 
 
-def render_pdf(letter: Letter, *, request) -> bytes:
+# One PDF at a time per process: with gunicorn's threaded workers several requests share a
+# process, and Pango/fontconfig under WeasyPrint are not documented as safe to use from several
+# threads at once. A letter takes about 0.2 s; the other requests of the worker go on meanwhile.
+_PDF_LOCK = threading.Lock()
+
+
+def _write_pdf(html: str, base_url: str | None = None, *, fetcher=None) -> bytes:
     from weasyprint import HTML
 
+    with _PDF_LOCK:
+        return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf()
+
+
+def render_pdf(letter: Letter, *, request) -> bytes:
     html = render_to_string("transfers/letter_pdf.html", letter_context(letter, request))
     base_url = request.build_absolute_uri("/")
-    return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher()).write_pdf()
+    return _write_pdf(html, base_url, fetcher=_static_only_fetcher())
 
 
 def render_letters_pdf(letters: list[Letter], *, request) -> bytes:
     """Many letters as one PDF, each starting on a new page (打印介绍信 from a list)."""
-    from weasyprint import HTML
-
     html = render_to_string(
         "transfers/letters_pdf.html",
         {"letters": [letter_context(letter, request) for letter in letters]},
     )
     base_url = request.build_absolute_uri("/")
-    return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher()).write_pdf()
+    return _write_pdf(html, base_url, fetcher=_static_only_fetcher())
 
 
 def letters_pdf_response(request, letters: list[Letter]) -> HttpResponse:
@@ -195,10 +205,8 @@ def warm_up() -> float:
     """
     import time
 
-    from weasyprint import HTML
-
     start = time.perf_counter()
-    HTML(string=WARM_UP_HTML).write_pdf()
+    _write_pdf(WARM_UP_HTML)
     return time.perf_counter() - start
 
 
