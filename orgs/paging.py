@@ -125,14 +125,16 @@ def paginate(
     after: str | None = None,
     before: str | None = None,
     size: int | None = None,
+    count_cap: int | None = None,
 ) -> Page:
     """One page of ``queryset`` in ``ordering``, which must end in a unique field (the id).
 
     The ordering fields must be non-null: a keyset comparison cannot place NULLs. A cursor that
-    does not decode, or whose values do not fit the fields, gives the first page.
+    does not decode, or whose values do not fit the fields, gives the first page. The count
+    stops at ``count_cap`` (default ``COUNT_CAP``).
     """
     size = size or settings.PAGE_SIZE
-    count, capped = capped_count(queryset)
+    count, capped = capped_count(queryset, count_cap)
 
     backwards = False
     start = 0

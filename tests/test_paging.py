@@ -261,3 +261,11 @@ def test_the_badges_stop_counting_at_999_while_the_list_counts_on(org, settings)
         assert count_display(members) == f"{n - 1}+"
         assert paginate(members, ["branch_path", "id"], size=3).count == n
     assert BADGE_CAP == 999
+
+
+def test_a_page_counts_up_to_the_cap_it_is_given(org):
+    members = Member.objects.in_scope_of(org("wxy"))
+    n = members.count()
+    page = paginate(members, ["branch_path", "id"], size=3, count_cap=n - 1)
+    assert (page.count, page.count_capped, page.count_display) == (n - 1, True, f"{n - 1}+")
+    assert len(page.rows) == 3

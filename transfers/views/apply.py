@@ -15,7 +15,7 @@ from members import idsearch
 from members.models import Member
 from members.text import clean_text
 from orgs.ids import parse_id
-from orgs.paging import paginate
+from orgs.paging import BADGE_CAP, paginate
 from orgs.scoping import committee_required, org_required
 from transfers import rules, selectors, services
 from transfers.errors import TransferError
@@ -340,6 +340,7 @@ def target_search(request):
         after=request.GET.get("after"),
         before=request.GET.get("before"),
         size=10,
+        count_cap=BADGE_CAP,  # a picker: "共 999+ 条" says to type more
     )
     return render(
         request,
