@@ -41,6 +41,7 @@ LEVELS = [Level.PROVINCE, Level.CITY, Level.COUNTY, Level.GRASSROOTS, Level.BRAN
 NEXT = re.compile(r'href="(\?[^"]*after=[^"]*)">下一页')
 
 LISTS = [
+    ("首页", "home"),
     ("转出·待办", "transfers:out_todo"),
     ("转出·已办", "transfers:out_done"),
     ("转出历史", "transfers:out_history"),
