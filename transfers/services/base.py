@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max
+from django.db.models import Case, F, Max, Value, When
 from django.utils import timezone
 
 from members.idcard import PHONE_RE, age_on
@@ -26,6 +26,7 @@ from transfers.models import (
     TransferEvent,
     TransferStep,
     TransferType,
+    events_recorded,
 )
 from transfers.paths import plan_path
 
@@ -146,7 +147,7 @@ def _save(transfer: Transfer, *fields: str) -> None:
     transfer.save(update_fields=[*fields, "version"])
 
 
-def record(
+def event(
     transfer: Transfer,
     actor: Actor,
     action: EventAction,
@@ -157,8 +158,11 @@ def record(
     opinion: str = "",
     data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
+    after: str | None = None,
 ) -> TransferEvent:
-    return TransferEvent.objects.create(
+    """An event of ``transfer``, not yet written: ``record`` writes one, ``record_all`` several.
+    Its state after is the transfer's state now unless ``after`` says otherwise."""
+    return TransferEvent(
         transfer=transfer,
         step=step,
         action=action,
@@ -168,9 +172,43 @@ def record(
         at=at or _now(),
         opinion=opinion,
         state_before=before,
-        state_after=transfer.state,
+        state_after=after or transfer.state,
         data=data or {},
     )
+
+
+def record(transfer: Transfer, actor: Actor, action: EventAction, before: str, **fields):
+    """Write one event (the fields of ``event``); the audit trail's row follows it."""
+    written = event(transfer, actor, action, before, **fields)
+    written.save(force_insert=True)
+    return written
+
+
+def record_all(events: list[TransferEvent]) -> None:
+    """Write ``events`` in one INSERT, their ids in this order; the audit trail writes its rows
+    for them in one more (``events_recorded``)."""
+    TransferEvent.objects.bulk_create(events)
+    events_recorded.send(sender=TransferEvent, events=events)
+
+
+def _set_states(states: dict[str, list[TransferStep]]) -> None:
+    """Steps to new states (state → steps), all in one UPDATE."""
+    steps = [s for group in states.values() for s in group]
+    if not steps:
+        return
+    TransferStep.objects.filter(pk__in=[s.pk for s in steps]).update(
+        state=Case(
+            *[
+                When(pk__in=[s.pk for s in group], then=Value(state))
+                for state, group in states.items()
+                if group
+            ],
+            default=F("state"),
+        )
+    )
+    for state, group in states.items():
+        for s in group:
+            s.state = state
 
 
 def _activate(step: TransferStep, now: dt.datetime) -> None:
@@ -202,6 +240,15 @@ def _open_steps(transfer: Transfer) -> tuple[TransferStep | None, TransferStep |
     after = pending.order if pending else -1
     waiting = next((s for s in rows if s.state == StepState.WAITING and s.order > after), None)
     return pending, waiting
+
+
+def _round_steps(transfer: Transfer) -> list[TransferStep]:
+    """The steps of the current round in path order, their organisations joined (one query)."""
+    return list(transfer.steps.filter(round=transfer.round).select_related("org").order_by("order"))
+
+
+def _pending(steps: list[TransferStep]) -> TransferStep | None:
+    return next((s for s in steps if s.state == StepState.PENDING), None)
 
 
 def _next_step(transfer: Transfer, after: TransferStep) -> TransferStep | None:

@@ -35,12 +35,17 @@ from transfers.services.base import (
     _issue_letter,
     _now,
     _open_steps,
+    _pending,
     _require,
+    _round_steps,
     _save,
+    _set_states,
     _text,
     check_phone,
+    event,
     lock,
     record,
+    record_all,
 )
 from transfers.services.inbound import _check_inbound_target
 from transfers.services.receipts import electronic_receipt_to_sender
@@ -83,55 +88,70 @@ def reject(
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        step = rules.require(transfer, actor.org, Action.REJECT)
+        steps = _round_steps(transfer)
+        step = rules.require(transfer, actor.org, Action.REJECT, step=_pending(steps))
         now = _now()
         _act(step, actor, StepState.REJECTED, now, reason)
-        record(transfer, actor, EventAction.REJECT, transfer.state, step=step, opinion=reason)
-        _return_to_initiator(transfer, actor, step, reason, now, TransferState.IN_PROGRESS)
+        rejected = event(
+            transfer, actor, EventAction.REJECT, transfer.state, step=step, opinion=reason
+        )
+        _return_to_initiator(
+            transfer, actor, steps, step, reason, now, TransferState.IN_PROGRESS, rejected
+        )
     return transfer
 
 
 def _return_to_initiator(
     transfer: Transfer,
     actor: Actor,
+    steps: list[TransferStep],
     from_step: TransferStep,
     reason: str,
     now: dt.datetime,
     before: str,
+    first: TransferEvent,
+    *,
+    returned: tuple[TransferStep, ...] = (),
+    fields: tuple[str, ...] = (),
 ) -> None:
-    """逐级退回: every earlier node of this round records the return, ending at the initiator."""
-    transfer.steps.filter(round=transfer.round, state=StepState.WAITING).update(
-        state=StepState.CANCELLED
-    )
-    earlier = list(
-        transfer.steps.filter(
-            round=transfer.round,
-            order__lt=from_step.order,
-            state__in=[StepState.APPROVED, StepState.CHANGED, StepState.LAUNCHED],
-        )
-        .select_related("org")
-        .order_by("-order")
+    """逐级退回: every earlier node of this round (``steps``, all of them) records the return,
+    ending at the initiator. ``first``: the action's own event, written first; ``returned``:
+    more steps to mark returned; ``fields``: more of the transfer's columns to save."""
+    earlier = [
+        s
+        for s in reversed(steps)
+        if s.order < from_step.order
+        and s.state in (StepState.APPROVED, StepState.CHANGED, StepState.LAUNCHED)
+    ]
+    _set_states(
+        {
+            StepState.CANCELLED: [s for s in steps if s.state == StepState.WAITING],
+            StepState.RETURNED: [*returned, *earlier],
+        }
     )
     transfer.state = TransferState.RETURNED
     transfer.return_reason = reason
-    _save(transfer, "state", "return_reason")
-    for i, step in enumerate(earlier):
-        step.state = StepState.RETURNED
-        step.save(update_fields=["state"])
-        last = i == len(earlier) - 1
-        TransferEvent.objects.create(
-            transfer=transfer,
-            step=step,
-            action=EventAction.RETURN_STEP,
-            actor=actor.user,
-            actor_name=actor.name[:150],
-            org=step.org,
-            at=now,
-            opinion=reason,
-            state_before=before,
-            state_after=TransferState.RETURNED if last else before,
-            data={"returned_by": actor.org.name},
-        )
+    _save(transfer, "state", "return_reason", *fields)
+    record_all(
+        [
+            first,
+            *(
+                event(
+                    transfer,
+                    actor,
+                    EventAction.RETURN_STEP,
+                    before,
+                    org=step.org,
+                    step=step,
+                    opinion=reason,
+                    data={"returned_by": actor.org.name},
+                    at=now,
+                    after=TransferState.RETURNED if i == len(earlier) - 1 else before,
+                )
+                for i, step in enumerate(earlier)
+            ),
+        ]
+    )
 
 
 def change_target(
