@@ -29,8 +29,8 @@ BUDGET = {
     "receive": 17,
     "send_back": 9,
     "change": 23,
-    "launch": 25,
-    "relaunch": 26,
+    "launch": 12,
+    "relaunch": 13,
 }
 
 

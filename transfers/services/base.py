@@ -28,7 +28,7 @@ from transfers.models import (
     TransferType,
     events_recorded,
 )
-from transfers.paths import plan_path
+from transfers.paths import Ancestry, plan_path
 
 MAX_TEXT = 500
 NAME_TEXT = Transfer._meta.get_field("target_name").max_length  # 200, as source_name
@@ -127,14 +127,18 @@ def _check_letter(letter: LetterInput) -> None:
     _text(letter.remarks, field="letter_remarks", label="介绍信备注")
 
 
-def lock(transfer: Transfer | int) -> Transfer:
-    """The transfer's row, locked until the transaction ends. A transfer the screen already read
-    with its lock in this same transaction (``selectors.visible_transfer(..., lock=True)``) is
-    taken as it is: reading it again would cost a query and change nothing."""
+def lock(
+    transfer: Transfer | int, related: tuple[str, ...] = (), *, also: tuple[str, ...] = ()
+) -> Transfer:
+    """The transfer's row, locked until the transaction ends, with ``related`` joined (and the
+    rows of those in ``also`` locked too). A transfer the screen already read with its lock in
+    this same transaction (``selectors.visible_transfer(..., lock=True)``) is taken as it is:
+    reading it again would cost a query and change nothing."""
     if isinstance(transfer, Transfer) and holds_lock(transfer):
         return transfer
     pk = transfer.pk if isinstance(transfer, Transfer) else transfer
-    return Transfer.objects.select_for_update().get(pk=pk)
+    qs = Transfer.objects.select_for_update(of=("self", *also)).select_related(*related)
+    return qs.get(pk=pk)
 
 
 def _check_version(transfer: Transfer, expected_version: int | None) -> None:
@@ -211,19 +215,30 @@ def _set_states(states: dict[str, list[TransferStep]]) -> None:
             s.state = state
 
 
-def _activate(step: TransferStep, now: dt.datetime) -> None:
+def _activate(step: TransferStep, now: dt.datetime, *, save: bool = True) -> None:
+    """The step becomes pending (``save=False``: on a row about to be inserted)."""
     step.state = StepState.PENDING
     step.pending_since = now
     step.due_at = now + dt.timedelta(days=settings.SUPERVISION_OVERDUE_DAYS)
-    step.save(update_fields=["state", "pending_since", "due_at"])
+    if save:
+        step.save(update_fields=["state", "pending_since", "due_at"])
 
 
-def _act(step: TransferStep, actor: Actor, state: StepState, now: dt.datetime, opinion=""):
+def _act(
+    step: TransferStep,
+    actor: Actor,
+    state: StepState,
+    now: dt.datetime,
+    opinion="",
+    *,
+    save: bool = True,
+) -> None:
     step.state = state
     step.actor = actor.user
     step.acted_at = now
     step.opinion = opinion
-    step.save(update_fields=["state", "actor", "acted_at", "opinion"])
+    if save:
+        step.save(update_fields=["state", "actor", "acted_at", "opinion"])
 
 
 def _open_steps(transfer: Transfer) -> tuple[TransferStep | None, TransferStep | None]:
@@ -259,15 +274,22 @@ def _next_step(transfer: Transfer, after: TransferStep) -> TransferStep | None:
     )
 
 
-def _create_steps(
-    transfer: Transfer, *, start: Organisation, start_order: int, include_start: bool
+def _plan_steps(
+    transfer: Transfer,
+    *,
+    start: Organisation,
+    start_order: int,
+    include_start: bool,
+    tree: Ancestry | None = None,
 ) -> list[TransferStep]:
-    """Write the planned path of ``transfer`` from ``start`` as waiting steps."""
+    """The planned path of ``transfer`` from ``start`` as waiting steps, not yet written; the
+    transfer's receiver is set to its end. ``tree``: see ``plan_path``."""
     plan = plan_path(
         start=start,
         target=transfer.target,
         out_of_system=transfer.out_of_system,
         source_path=transfer.source_path,
+        tree=tree,
     )
     transfer.receiver = plan.end
     transfer.receiver_path = plan.end.path
@@ -299,12 +321,22 @@ def _create_steps(
             )
         )
         order += 1
+    return rows
+
+
+def _create_steps(
+    transfer: Transfer, *, start: Organisation, start_order: int, include_start: bool
+) -> list[TransferStep]:
+    """Write the planned path of ``transfer`` from ``start`` as waiting steps."""
+    rows = _plan_steps(transfer, start=start, start_order=start_order, include_start=include_start)
     return TransferStep.objects.bulk_create(rows)
 
 
-def _issue_letter(transfer: Transfer, *, now: dt.datetime) -> Letter:
-    """Issue the 电子介绍信 (version 1), or a new version with the same serial number."""
-    previous = transfer.letters.filter(is_current=True).first()
+def _issue_letter(transfer: Transfer, *, now: dt.datetime, first: bool = False) -> Letter:
+    """Issue the 电子介绍信 (version 1), or a new version with the same serial number.
+    ``first``: a draft being launched, which has had no letter yet and whose issuer's row is
+    locked with the transfer's (see ``outbound.launch``)."""
+    previous = None if first else transfer.letters.filter(is_current=True).first()
     issuer = transfer.initiator
     today = timezone.localdate(now)
     if previous:
@@ -314,7 +346,8 @@ def _issue_letter(transfer: Transfer, *, now: dt.datetime) -> Letter:
         previous.save(update_fields=["is_current"])
     else:
         # The issuer's row is the lock that numbers its letters one after another.
-        Organisation.objects.select_for_update().filter(pk=issuer.pk).first()
+        if not first:
+            Organisation.objects.select_for_update().filter(pk=issuer.pk).first()
         year, version = today.year, 1
         last = Letter.objects.filter(issuer=issuer, year=year).aggregate(m=Max("sequence"))["m"]
         sequence = (last or 0) + 1
