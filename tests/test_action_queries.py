@@ -28,7 +28,7 @@ BUDGET = {
     "conclude": 15,
     "receive": 17,
     "send_back": 9,
-    "change": 23,
+    "change": 14,
     "launch": 12,
     "relaunch": 13,
 }

@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from members.idcard import birth_date_of
@@ -21,7 +20,7 @@ from transfers.models import (
     TransferStep,
     TransferType,
 )
-from transfers.paths import check_target
+from transfers.paths import Ancestry, check_target
 from transfers.rules import Action
 from transfers.services.base import (
     CONFIRM_CHECKED,
@@ -30,12 +29,12 @@ from transfers.services.base import (
     _act,
     _activate,
     _check_version,
-    _create_steps,
     _destination,
     _issue_letter,
     _now,
     _open_steps,
     _pending,
+    _plan_steps,
     _require,
     _round_steps,
     _save,
@@ -170,11 +169,13 @@ def change_target(
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        step = rules.require(transfer, actor.org, Action.CHANGE)
+        steps = _round_steps(transfer)
+        step = rules.require(transfer, actor.org, Action.CHANGE, step=_pending(steps))
         new_type = transfer_type or transfer.type
         target, target_name, out_of_system = _destination(
             new_type, target, target_name, out_of_system
         )
+        tree = Ancestry(transfer.initiator, actor.org, target)
         if transfer.type == TransferType.INBOUND:
             _require(not out_of_system, "跨省（系统）转入不能更改为转出到系统外。", "target")
             _check_inbound_target(transfer.initiator, target)
@@ -186,25 +187,37 @@ def change_target(
                 target=target,
                 out_of_system=out_of_system,
                 target_name=target_name,
+                tree=tree,
             )
         old = {"type": transfer.type, "target": transfer.target_name}
         if target is not None and target == transfer.target:
             raise TransferError("新的目的地党组织与原目的地相同。", field="target")
         now = _now()
-        _act(step, actor, StepState.CHANGED, now, opinion or f"目的地更改为{target_name}")
-        transfer.steps.filter(round=transfer.round, state=StepState.WAITING).update(
-            state=StepState.SUPERSEDED
+        # This node's step and the waiting ones after it in one UPDATE: none becomes pending.
+        _act(
+            step, actor, StepState.CHANGED, now, opinion or f"目的地更改为{target_name}", save=False
+        )
+        superseded = [s for s in steps if s.state == StepState.WAITING]
+        for waiting in superseded:
+            waiting.state = StepState.SUPERSEDED
+        TransferStep.objects.bulk_update(
+            [step, *superseded], ["state", "actor", "acted_at", "opinion"]
         )
         transfer.type = new_type
         transfer.target = target
         transfer.target_name = target_name
         transfer.out_of_system = out_of_system
-        after_last = transfer.steps.filter(round=transfer.round).aggregate(m=Max("order"))["m"] + 1
-        new_steps = _create_steps(
-            transfer, start=actor.org, start_order=after_last, include_start=False
+        new_steps = _plan_steps(
+            transfer,
+            start=actor.org,
+            start_order=steps[-1].order + 1,
+            include_start=False,
+            tree=tree,
         )
         # When this node itself is the new receiver, it acts again, now as receiver.
-        _activate(new_steps[0], now)
+        _activate(new_steps[0], now, save=False)
+        TransferStep.objects.bulk_create(new_steps)
+        transfer.pending_steps = [new_steps[0]]  # where it went, for the screen
         _save(
             transfer,
             "type",

@@ -45,6 +45,7 @@ def _action(
     The form is offered only to the organisation that may take ``action`` now; a POST from
     anyone else reaches the service, which refuses it and says why. ``related``: what the
     service reads of the transfer's organisations and member, joined to the locked row.
+    ``extra``: more for the page, or a function of the transfer giving it.
     """
     if request.method == "POST":
         with transaction.atomic():
@@ -82,7 +83,7 @@ def _action(
             "form": form,
             "title": title,
             "subtabs": [],
-            **(extra or {}),
+            **(extra(transfer) if callable(extra) else extra or {}),
         },
         status=status,
     )
@@ -147,7 +148,7 @@ def change(request, pk: int):
             "initiator": t.initiator,
             "inbound": t.type == TransferType.INBOUND,
         },
-        extra={"change_mode": "inbound" if _is_inbound(request, pk) else ""},
+        extra=lambda t: {"change_mode": "inbound" if t.type == TransferType.INBOUND else ""},
         perform=lambda t, f: services.change_target(
             actor=_actor(request),
             transfer=t,
@@ -159,10 +160,6 @@ def change(request, pk: int):
             expected_version=_version(f),
         ),
     )
-
-
-def _is_inbound(request, pk: int) -> bool:
-    return selectors.visible_transfer(request.org, pk).type == TransferType.INBOUND
 
 
 @org_required
