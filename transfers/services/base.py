@@ -137,8 +137,8 @@ def lock(
     if isinstance(transfer, Transfer) and holds_lock(transfer):
         return transfer
     pk = transfer.pk if isinstance(transfer, Transfer) else transfer
-    qs = Transfer.objects.select_for_update(of=("self", *also)).select_related(*related)
-    return qs.get(pk=pk)
+    qs = Transfer.objects.select_for_update(of=("self", *also))
+    return (qs.select_related(*related) if related else qs).get(pk=pk)
 
 
 def _check_version(transfer: Transfer, expected_version: int | None) -> None:

@@ -269,18 +269,15 @@ def receive(
         )
         _require(branch is not None, "请选择转入支部。", "branch")
         _require(
-            branch.level == Level.BRANCH
-            and branch.is_active
-            and nearest_committee(branch, include_self=False) == actor.org,
+            branch.level == Level.BRANCH and branch.is_active and _committee_of(branch, actor.org),
             "转入支部须为本党委所属的党支部。",
             "branch",
         )
         _require(confirmed_reported, f"请勾选“{CONFIRM_REPORTED}”。", "confirmed_reported")
         _require(confirmed_checked, f"请勾选“{CONFIRM_CHECKED}”。", "confirmed_checked")
         now = _now()
-        member = _place_member(transfer, branch)
+        _place_member(transfer, branch, now)
         _act(step, actor, StepState.RECEIVED, now, remarks)
-        transfer.member = member
         transfer.state = TransferState.RECEIVED
         transfer.dest_branch = branch
         transfer.dest_path = branch.path
@@ -319,18 +316,30 @@ def receive(
     return transfer
 
 
-def _place_member(transfer: Transfer, branch: Organisation) -> Member:
+def _committee_of(branch: Organisation, committee: Organisation) -> bool:
+    """Whether ``committee`` is the nearest committee above ``branch`` (a branch directly
+    under it needs no look-up)."""
+    if branch.path[: -Organisation.steplen] == committee.path and committee.is_committee:
+        return True
+    return nearest_committee(branch, include_self=False) == committee
+
+
+def _place_member(transfer: Transfer, branch: Organisation, now: dt.datetime) -> None:
+    """The member goes to ``branch``, awaiting 报到; for a 跨省（系统）转入 its record is created
+    and becomes the transfer's."""
     if transfer.type != TransferType.INBOUND or transfer.member_id:
-        member = Member.objects.select_for_update().get(pk=transfer.member_id)
-        member.branch = branch
-        member.state = MemberState.AWAITING_REPORT
         try:
             # An inbound member sent back left the system; the person may be active again.
             with transaction.atomic():
-                member.save(update_fields=["branch", "state", "updated_at"])
+                Member.objects.filter(pk=transfer.member_id).update(
+                    branch=branch,
+                    branch_path=branch.path,
+                    state=MemberState.AWAITING_REPORT,
+                    updated_at=now,
+                )
         except IntegrityError:
             raise TransferError("该身份证号的党员已在本系统中，不能重复转入。") from None
-        return member
+        return
     data = transfer.inbound_member
     member = Member(
         name=data["name"],
@@ -353,7 +362,7 @@ def _place_member(transfer: Transfer, branch: Organisation) -> Member:
             member.save()
     except IntegrityError:
         raise TransferError("该身份证号的党员已在本系统中，不能重复转入。") from None
-    return member
+    transfer.member = member
 
 
 def conclude(
@@ -384,16 +393,21 @@ def conclude(
         transfer.state = TransferState.CONCLUDED
         transfer.finished_at = now
         _save(transfer, "state", "finished_at")
-        record(transfer, actor, EventAction.CONCLUDE, TransferState.IN_PROGRESS, step=step)
+        events = [
+            event(transfer, actor, EventAction.CONCLUDE, TransferState.IN_PROGRESS, step=step)
+        ]
         if transfer.out_of_system:
             # 业务交换区: the receiving system imports the member from this package.
             package = exchange.publish(transfer, now=now, receiver=receiver)
-            record(
-                transfer,
-                actor,
-                EventAction.PUBLISH,
-                TransferState.CONCLUDED,
-                data={"package": str(package.package_id)},
-                at=now,
+            events.append(
+                event(
+                    transfer,
+                    actor,
+                    EventAction.PUBLISH,
+                    TransferState.CONCLUDED,
+                    data={"package": str(package.package_id)},
+                    at=now,
+                )
             )
+        record_all(events)
     return transfer
