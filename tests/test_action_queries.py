@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 # are what they cost now, so that nothing grows while they are brought down.
 BUDGET = {
     "approve": 8,
-    "revoke": 8,
-    "report": 7,
+    "revoke": 7,
+    "report": 6,
     "reject": 8,
     "conclude": 11,
     "receive": 12,

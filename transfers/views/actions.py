@@ -274,7 +274,7 @@ def _confirmed_action(request, pk, *, action, title, question, done, unconfirmed
     def perform(transfer, form):
         if not form.cleaned_data["confirmed"]:
             raise TransferError(unconfirmed)
-        call(actor=_actor(request), transfer=transfer, expected_version=_version(form))
+        return call(actor=_actor(request), transfer=transfer, expected_version=_version(form))
 
     return _action(
         request,
