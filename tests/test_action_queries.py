@@ -26,7 +26,7 @@ BUDGET = {
     "report": 6,
     "reject": 8,
     "conclude": 11,
-    "receive": 12,
+    "receive": 11,
     "send_back": 9,
     "change": 14,
     "launch": 12,
