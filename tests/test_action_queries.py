@@ -28,9 +28,9 @@ BUDGET = {
     "conclude": 11,
     "receive": 11,
     "send_back": 9,
-    "change": 14,
+    "change": 13,
     "launch": 12,
-    "relaunch": 13,
+    "relaunch": 12,
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import Case, Exists, F, Max, OuterRef, Q, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -337,14 +338,12 @@ def _issue_letter(transfer: Transfer, *, now: dt.datetime, first: bool = False) 
     """Issue the 电子介绍信 (version 1), or a new version with the same serial number.
     ``first``: a draft being launched, which has had no letter yet and whose issuer's row is
     locked with the transfer's (see ``outbound.launch``)."""
-    previous = None if first else transfer.letters.filter(is_current=True).first()
+    previous = None if first else _retire_current_letter(transfer)
     issuer = transfer.initiator
     today = timezone.localdate(now)
     if previous:
-        year, sequence, version = previous.year, previous.sequence, previous.version + 1
-        serial = previous.serial_number
-        previous.is_current = False
-        previous.save(update_fields=["is_current"])
+        year, sequence, version, serial = previous
+        version += 1
     else:
         # The issuer's row is the lock that numbers its letters one after another.
         if not first:
@@ -385,6 +384,18 @@ def _issue_letter(transfer: Transfer, *, now: dt.datetime, first: bool = False) 
         remarks=transfer.letter_remarks,
         created_at=now,
     )
+
+
+def _retire_current_letter(transfer: Transfer) -> tuple[int, int, int, str] | None:
+    """The current letter is current no more: its year, sequence, version and serial number
+    (None without one), from the UPDATE itself (``RETURNING``: no read before it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE transfers_letter SET is_current = %s WHERE transfer_id = %s AND is_current "
+            "RETURNING year, sequence, version, serial_number",
+            [False, transfer.pk],
+        )
+        return cursor.fetchone()
 
 
 def _member_facts(transfer: Transfer) -> dict[str, Any]:
