@@ -24,8 +24,8 @@ pytestmark = pytest.mark.django_db
 # 同意 and 不同意 8 (不同意 writes the round's steps in one UPDATE, whatever the path's length).
 # The others still write to more tables or check more: 退回 also the member and the letter's
 # 回执; 办结 publishes to the exchange zone; 接收's form checks the branch and the member moves;
-# 确认发起, 重新发起 and 更改 check the target (the form, then one ancestry query), write the
-# path and issue a letter. Their budgets are what they cost now, so that nothing grows.
+# 确认发起, 重新发起 and 更改 check the target (the form's one query, then one ancestry query),
+# write the path and issue a letter. Their budgets are what they cost now, so that nothing grows.
 BUDGET = {
     "approve": 8,
     "revoke": 7,
@@ -34,9 +34,9 @@ BUDGET = {
     "conclude": 11,
     "receive": 11,
     "send_back": 9,
-    "change": 13,
+    "change": 12,
     "launch": 12,
-    "relaunch": 12,
+    "relaunch": 11,
 }
 
 

@@ -265,13 +265,16 @@ def accepted(initiator: Organisation, transfer_type: str, target: Organisation) 
     return True
 
 
+@pytest.mark.parametrize("lazy", [False, True])
 @pytest.mark.parametrize("initiator", ["wxy", "ltx", "qx_jd", "yl_jd"])
 @pytest.mark.parametrize("transfer_type", [COUNTY, PROVINCE])
 def test_target_candidates_are_exactly_the_targets_check_target_accepts(
-    org, initiator, transfer_type
+    org, initiator, transfer_type, lazy
 ):
     initiator = org(initiator)
-    offered = set(paths.target_candidates(initiator=initiator, transfer_type=transfer_type))
+    offered = set(
+        paths.target_candidates(initiator=initiator, transfer_type=transfer_type, lazy=lazy)
+    )
 
     everyone = Organisation.objects.filter(is_active=True)
     assert offered == {o for o in everyone if accepted(initiator, transfer_type, o)}

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from orgs.models import COMMITTEE_LEVELS, LEVEL_RANK, Authority, Level, Organisation
 from orgs.tree import (
@@ -25,7 +26,6 @@ from orgs.tree import (
     county_domain_root,
     province_domain_root,
     route_paths,
-    subtree,
 )
 from transfers.errors import TransferError
 from transfers.models import Direction, StepRole, TransferType
@@ -183,17 +183,22 @@ def plan_path(
 
 
 def target_candidates(
-    *, initiator: Organisation, transfer_type: str, name: str = ""
+    *, initiator: Organisation, transfer_type: str, name: str = "", lazy: bool = False
 ) -> QuerySet[Organisation]:
     """The organisations the 放大镜 dialog offers for ``transfer_type``, by name fragment.
 
     Only valid choices are offered; ``check_target`` still has the last word on the server.
+    ``lazy``: the domains are subqueries of the one query, for checking a chosen organisation by
+    its key (a list by name reads them first, so that the path index serves its range).
     """
     if transfer_type == TransferType.COUNTY:
-        orgs = subtree(county_domain_root(initiator))
+        orgs = Organisation.objects.filter(
+            path__startswith=_domain_path(initiator, Level.COUNTY, lazy)
+        )
     elif transfer_type == TransferType.PROVINCE:
-        county = county_domain_root(initiator)
-        orgs = subtree(province_domain_root(initiator)).exclude(path__startswith=county.path)
+        orgs = Organisation.objects.filter(
+            path__startswith=_domain_path(initiator, Level.PROVINCE, lazy)
+        ).exclude(path__startswith=_domain_path(initiator, Level.COUNTY, lazy))
     else:
         return Organisation.objects.none()
     # What the initiator receives itself (its own branches) is 支部间转接, not a transfer.
@@ -206,6 +211,27 @@ def target_candidates(
     if name.strip():
         orgs = orgs.filter(name__contains=name.strip())
     return orgs
+
+
+def _domain_path(org: Organisation, level: Level, lazy: bool) -> str | Coalesce:
+    """The path of ``org``'s county or province domain (``orgs.tree``), or with ``lazy`` the
+    same rule as a subquery: the nearest ancestor of exactly that level, else the nearest
+    higher one, else ``org``."""
+    if not lazy:
+        root = county_domain_root(org) if level == Level.COUNTY else province_domain_root(org)
+        return root.path
+    rank = LEVEL_RANK[level]
+    if org.rank >= rank:
+        return org.path
+    nearest = (
+        Organisation.objects.filter(
+            path__in=ancestor_paths(org.path),
+            level__in=[lv for lv, r in LEVEL_RANK.items() if r >= rank],
+        )
+        .order_by(Case(When(level=level, then=Value(0)), default=Value(1)), "-depth")
+        .values("path")[:1]
+    )
+    return Coalesce(Subquery(nearest), Value(org.path))
 
 
 def can_initiate(org: Organisation) -> bool:
