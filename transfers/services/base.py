@@ -183,7 +183,9 @@ def event(
     )
 
 
-def record(transfer: Transfer, actor: Actor, action: EventAction, before: str, **fields):
+def record(
+    transfer: Transfer, actor: Actor, action: EventAction, before: str, **fields: Any
+) -> TransferEvent:
     """Write one event (the fields of ``event``); the audit trail's row follows it."""
     written = event(transfer, actor, action, before, **fields)
     written.save(force_insert=True)
@@ -218,7 +220,8 @@ def _set_states(states: dict[str, list[TransferStep]]) -> None:
 
 
 def _activate(step: TransferStep, now: dt.datetime, *, save: bool = True) -> None:
-    """The step becomes pending (``save=False``: on a row about to be inserted)."""
+    """The step becomes pending (``save=False``: the caller writes it, with other rows in one
+    statement)."""
     step.state = StepState.PENDING
     step.pending_since = now
     step.due_at = now + dt.timedelta(days=settings.SUPERVISION_OVERDUE_DAYS)
@@ -235,6 +238,7 @@ def _act(
     *,
     save: bool = True,
 ) -> None:
+    """This node's decision on its step (``save=False``: as for ``_activate``)."""
     step.state = state
     step.actor = actor.user
     step.acted_at = now
