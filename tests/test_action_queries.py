@@ -20,8 +20,8 @@ pytestmark = pytest.mark.django_db
 
 # The target is 8 for every action. The user and the acting organisation are one query
 # (orgs.backends), the transfer is authorised and locked in one more, and each action ends with
-# its events and the audit trail's rows (one INSERT each, however many). 报到 costs 6, 撤销 7,
-# 同意 and 不同意 8 (不同意 writes the round's steps in one UPDATE, whatever the path's length).
+# its events and the audit trail's rows (one INSERT each, however many). 报到 costs 6, 撤销 and
+# 不同意 7 (不同意 writes the round's steps in one UPDATE, whatever the path's length), 同意 8.
 # The others still write to more tables or check more: 退回 also the member and the letter's
 # 回执; 办结 publishes to the exchange zone; 接收's form checks the branch and the member moves;
 # 确认发起, 重新发起 and 更改 check the target (the form's one query, then one ancestry query),
@@ -30,7 +30,7 @@ BUDGET = {
     "approve": 8,
     "revoke": 7,
     "report": 6,
-    "reject": 8,
+    "reject": 7,
     "conclude": 11,
     "receive": 11,
     "send_back": 9,

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Case, Exists, F, Max, OuterRef, Q, Value, When
+from django.db.models import Exists, Max, OuterRef, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -197,26 +197,6 @@ def record_all(events: list[TransferEvent]) -> None:
     for them in one more (``events_recorded``)."""
     TransferEvent.objects.bulk_create(events)
     events_recorded.send(sender=TransferEvent, events=events)
-
-
-def _set_states(states: dict[str, list[TransferStep]]) -> None:
-    """Steps to new states (state → steps), all in one UPDATE."""
-    steps = [s for group in states.values() for s in group]
-    if not steps:
-        return
-    TransferStep.objects.filter(pk__in=[s.pk for s in steps]).update(
-        state=Case(
-            *[
-                When(pk__in=[s.pk for s in group], then=Value(state))
-                for state, group in states.items()
-                if group
-            ],
-            default=F("state"),
-        )
-    )
-    for state, group in states.items():
-        for s in group:
-            s.state = state
 
 
 def _activate(step: TransferStep, now: dt.datetime, *, save: bool = True) -> None:

@@ -86,6 +86,7 @@ def send_back(
         now = _now()
         steps = _round_steps(transfer)
         receive_step = next(s for s in steps if s.state == StepState.RECEIVED)
+        receive_step.state = StepState.RETURNED
         if transfer.source_branch_id:
             back = {"branch": transfer.source_branch, "branch_path": transfer.source_branch.path}
             Member.objects.filter(pk=transfer.member_id).update(
@@ -122,7 +123,6 @@ def send_back(
             now,
             TransferState.RECEIVED,
             sent_back,
-            returned=(receive_step,),
             fields=("dest_branch", "dest_path"),
         )
     return transfer

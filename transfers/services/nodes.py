@@ -38,7 +38,6 @@ from transfers.services.base import (
     _require,
     _round_steps,
     _save,
-    _set_states,
     _text,
     check_phone,
     event,
@@ -90,7 +89,7 @@ def reject(
         steps = _round_steps(transfer)
         step = rules.require(transfer, actor.org, Action.REJECT, step=_pending(steps))
         now = _now()
-        _act(step, actor, StepState.REJECTED, now, reason)
+        _act(step, actor, StepState.REJECTED, now, reason, save=False)
         rejected = event(
             transfer, actor, EventAction.REJECT, transfer.state, step=step, opinion=reason
         )
@@ -110,23 +109,26 @@ def _return_to_initiator(
     before: str,
     first: TransferEvent,
     *,
-    returned: tuple[TransferStep, ...] = (),
     fields: tuple[str, ...] = (),
 ) -> None:
     """逐级退回: every earlier node of this round (``steps``, all of them) records the return,
-    ending at the initiator. ``first``: the action's own event, written first; ``returned``:
-    more steps to mark returned; ``fields``: more of the transfer's columns to save."""
+    ending at the initiator. ``from_step`` carries the caller's decision, written with the
+    others in one UPDATE; ``first``: the action's own event, written first; ``fields``: more of
+    the transfer's columns to save."""
     earlier = [
         s
         for s in reversed(steps)
         if s.order < from_step.order
         and s.state in (StepState.APPROVED, StepState.CHANGED, StepState.LAUNCHED)
     ]
-    _set_states(
-        {
-            StepState.CANCELLED: [s for s in steps if s.state == StepState.WAITING],
-            StepState.RETURNED: [*returned, *earlier],
-        }
+    waiting = [s for s in steps if s.state == StepState.WAITING]
+    for step in earlier:
+        step.state = StepState.RETURNED
+    for step in waiting:
+        step.state = StepState.CANCELLED
+    # The rows were read under the transfer's lock: what is not changed is written back as is.
+    TransferStep.objects.bulk_update(
+        [from_step, *earlier, *waiting], ["state", "actor", "acted_at", "opinion"]
     )
     transfer.state = TransferState.RETURNED
     transfer.return_reason = reason
