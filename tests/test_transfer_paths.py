@@ -2,7 +2,7 @@
 
 import pytest
 
-from orgs.models import COMMITTEE_LEVELS, Level, Organisation
+from orgs.models import COMMITTEE_LEVELS, Authority, Level, Organisation
 from orgs.tree import (
     approval_nodes,
     county_domain_root,
@@ -14,7 +14,7 @@ from orgs.tree import (
 from tests.transfer_helpers import draft_to, fresh, route
 from transfers import paths, services
 from transfers.errors import TransferError
-from transfers.models import Direction, StepRole, TransferType
+from transfers.models import Direction, StepRole, StepState, TransferType
 from transfers.services import Actor
 
 pytestmark = pytest.mark.django_db
@@ -346,3 +346,26 @@ def test_direct_branches_are_those_of_direct_branch_ids():
         assert [b.path for b in branches] == sorted(b.path for b in branches)
         seen_general |= any(b.depth == org.depth + 2 for b in branches)
     assert seen_general
+
+
+def test_launch_keeps_the_drafts_path_unless_the_tree_has_changed_since(actor, org):
+    wxy = actor("wxy")
+    kept = draft_to(wxy, org("ltx_zb1"))
+    drafted = list(kept.steps.order_by("order").values_list("pk", flat=True))
+    services.launch(actor=wxy, transfer=kept, confirmed=True)
+    steps = list(kept.steps.order_by("order"))
+    assert [s.pk for s in steps] == drafted
+    assert [s.state for s in steps] == [StepState.LAUNCHED, StepState.PENDING, StepState.WAITING]
+
+    replanned = draft_to(wxy, org("ltx_zb1"))
+    assert route(replanned) == [
+        ("文学院党委", INITIATE, OUT),
+        ("广西某大学党委", APPROVE, OUT),
+        ("离退休党委", RECEIVE, IN),
+    ]
+    Organisation.objects.filter(pk=org("ltx").pk).update(authority=Authority.NONE)
+    services.launch(actor=wxy, transfer=replanned, confirmed=True)
+    assert route(replanned) == [("文学院党委", INITIATE, OUT), ("广西某大学党委", RECEIVE, IN)]
+    steps = list(replanned.steps.order_by("order"))
+    assert [s.state for s in steps] == [StepState.LAUNCHED, StepState.PENDING]
+    assert fresh(replanned).receiver == org("gxu")
