@@ -14,7 +14,7 @@ from audit import trail
 from audit.models import EventType, Outcome
 from orgs.models import OrganisationUserObjectPermission
 from orgs.roles import organisations_of
-from transfers.models import TransferEvent, TransferState
+from transfers.models import TransferEvent, TransferState, events_recorded
 
 User = get_user_model()
 
@@ -110,18 +110,27 @@ def _state(value: str) -> str:
     return TransferState(value).label if value in TransferState.values else "—"
 
 
+def _transfer_row(event: TransferEvent):
+    return trail.row(
+        EventType.TRANSFER_ACTION,
+        user=event.actor,
+        org=event.org,
+        object_type="transfers.transfer",
+        object_id=event.transfer_id,
+        detail=f"{event.get_action_display()}"
+        f"（{_state(event.state_before)}→{_state(event.state_after)}）",
+    )
+
+
 @receiver(post_save, sender=TransferEvent, dispatch_uid="audit_transfer_action")
 def _transfer_action(sender, instance, created, **kwargs):
     """Every transfer action writes its TransferEvent in the same transaction; the audit row
     rides along (and rolls back with it when the action fails)."""
-    if not created:
-        return
-    trail.record(
-        EventType.TRANSFER_ACTION,
-        user=instance.actor,
-        org=instance.org,
-        object_type="transfers.transfer",
-        object_id=instance.transfer_id,
-        detail=f"{instance.get_action_display()}"
-        f"（{_state(instance.state_before)}→{_state(instance.state_after)}）",
-    )
+    if created:
+        trail.record_all([_transfer_row(instance)])
+
+
+@receiver(events_recorded, sender=TransferEvent, dispatch_uid="audit_transfer_actions")
+def _transfer_actions(sender, events, **kwargs):
+    """Events written together in one statement (no ``post_save``): their rows, likewise."""
+    trail.record_all([_transfer_row(event) for event in events])

@@ -53,7 +53,7 @@ def _masked(text: str) -> str:
     )
 
 
-def record(
+def row(
     event_type: EventType,
     *,
     outcome: Outcome = Outcome.SUCCESS,
@@ -64,9 +64,9 @@ def record(
     object_type: str = "",
     object_id: Any = "",
     detail: str = "",
-) -> AuditEvent | None:
-    """Append one audit row. ``request`` defaults to the request being served; ``user`` and
-    ``org`` default to its user and acting organisation."""
+) -> AuditEvent:
+    """One audit row, not yet written. ``request`` defaults to the request being served;
+    ``user`` and ``org`` default to its user and acting organisation."""
     request = request if request is not None else current_request()
     if user is None and request is not None:
         candidate = getattr(request, "user", None)
@@ -79,7 +79,7 @@ def record(
     if user is not None and getattr(user, "is_superuser", False):
         # A superuser passes every permission check; each use of it stands out on the trail.
         detail = f"【超级用户】{detail}"
-    event = AuditEvent(
+    return AuditEvent(
         event_type=event_type,
         outcome=outcome,
         user=user if user is not None and user.pk else None,
@@ -91,14 +91,30 @@ def record(
         object_id=clean_text(str(object_id))[:64],
         detail=_masked(clean_text(detail))[:300],
     )
+
+
+def record(event_type: EventType, **fields: Any) -> AuditEvent | None:
+    """Append one audit row (the fields of ``row``)."""
+    written = record_all([row(event_type, **fields)])
+    return written[0] if written else None
+
+
+def record_all(rows: list[AuditEvent]) -> list[AuditEvent]:
+    """Append ``rows`` (from ``row``) in one INSERT, in their order."""
+    if not rows:
+        return []
+    kinds = ", ".join(sorted({r.event_type for r in rows}))
     if transaction.get_connection().needs_rollback:
-        # Inside a transaction that is already failing: the row would be lost with it.
-        logger.warning("audit event %s not recorded: transaction is being rolled back", event_type)
-        return None
+        # Inside a transaction that is already failing: the rows would be lost with it.
+        logger.warning("audit event %s not recorded: transaction is being rolled back", kinds)
+        return []
     try:
-        event.save()
+        if len(rows) == 1:
+            rows[0].save()
+        else:
+            AuditEvent.objects.bulk_create(rows)
     except DatabaseError:
         # The trail must not turn a refusal into a server error; the failure itself is logged.
-        logger.exception("audit event %s could not be recorded", event_type)
-        return None
-    return event
+        logger.exception("audit event %s could not be recorded", kinds)
+        return []
+    return rows

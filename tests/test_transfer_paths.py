@@ -2,12 +2,19 @@
 
 import pytest
 
-from orgs.models import Organisation
-from orgs.tree import subtree
+from orgs.models import COMMITTEE_LEVELS, Authority, Level, Organisation
+from orgs.tree import (
+    approval_nodes,
+    county_domain_root,
+    national_node,
+    province_domain_root,
+    receiving_committee,
+    subtree,
+)
 from tests.transfer_helpers import draft_to, fresh, route
-from transfers import paths
+from transfers import paths, services
 from transfers.errors import TransferError
-from transfers.models import Direction, StepRole, TransferType
+from transfers.models import Direction, StepRole, StepState, TransferType
 from transfers.services import Actor
 
 pytestmark = pytest.mark.django_db
@@ -258,13 +265,16 @@ def accepted(initiator: Organisation, transfer_type: str, target: Organisation) 
     return True
 
 
+@pytest.mark.parametrize("lazy", [False, True])
 @pytest.mark.parametrize("initiator", ["wxy", "ltx", "qx_jd", "yl_jd"])
 @pytest.mark.parametrize("transfer_type", [COUNTY, PROVINCE])
 def test_target_candidates_are_exactly_the_targets_check_target_accepts(
-    org, initiator, transfer_type
+    org, initiator, transfer_type, lazy
 ):
     initiator = org(initiator)
-    offered = set(paths.target_candidates(initiator=initiator, transfer_type=transfer_type))
+    offered = set(
+        paths.target_candidates(initiator=initiator, transfer_type=transfer_type, lazy=lazy)
+    )
 
     everyone = Organisation.objects.filter(is_active=True)
     assert offered == {o for o in everyone if accepted(initiator, transfer_type, o)}
@@ -308,3 +318,54 @@ def test_only_a_committee_with_county_authority_can_initiate(org):
     assert paths.can_initiate(org("gx"))
     assert not paths.can_initiate(org("wxy_zb1"))
     assert not paths.can_initiate(org("wxy_zzb1"))
+
+
+def test_one_ancestry_query_answers_as_the_tree_does():
+    """``paths.Ancestry`` reads the ancestors once and answers the questions of ``orgs.tree``
+    with the same rules, for every organisation of the demo tree."""
+    orgs = list(Organisation.objects.order_by("path"))
+    committees = [o for o in orgs if o.is_committee]
+    for org in orgs:
+        tree = paths.Ancestry(org, *committees[:3])
+        assert tree.domain_root(org, Level.COUNTY) == county_domain_root(org)
+        assert tree.domain_root(org, Level.PROVINCE) == province_domain_root(org)
+        assert tree.receiving_committee(org) == receiving_committee(org)
+        assert tree.national_node(org) == national_node(org)
+        for committee in committees[:3]:
+            end = receiving_committee(committee) or committee
+            assert tree.approval_nodes(org, end) == approval_nodes(org, end)
+
+
+def test_direct_branches_are_those_of_direct_branch_ids():
+    """接收 and 支部间转接 offer, in one query, the branches ``direct_branch_ids`` allows: the
+    committee's own and those under its direct 党总支."""
+    seen_general = False
+    for org in Organisation.objects.filter(level__in=COMMITTEE_LEVELS):
+        branches = list(services.direct_branches(org))
+        assert {b.pk for b in branches} == services.direct_branch_ids(org)
+        assert [b.path for b in branches] == sorted(b.path for b in branches)
+        seen_general |= any(b.depth == org.depth + 2 for b in branches)
+    assert seen_general
+
+
+def test_launch_keeps_the_drafts_path_unless_the_tree_has_changed_since(actor, org):
+    wxy = actor("wxy")
+    kept = draft_to(wxy, org("ltx_zb1"))
+    drafted = list(kept.steps.order_by("order").values_list("pk", flat=True))
+    services.launch(actor=wxy, transfer=kept, confirmed=True)
+    steps = list(kept.steps.order_by("order"))
+    assert [s.pk for s in steps] == drafted
+    assert [s.state for s in steps] == [StepState.LAUNCHED, StepState.PENDING, StepState.WAITING]
+
+    replanned = draft_to(wxy, org("ltx_zb1"))
+    assert route(replanned) == [
+        ("文学院党委", INITIATE, OUT),
+        ("广西某大学党委", APPROVE, OUT),
+        ("离退休党委", RECEIVE, IN),
+    ]
+    Organisation.objects.filter(pk=org("ltx").pk).update(authority=Authority.NONE)
+    services.launch(actor=wxy, transfer=replanned, confirmed=True)
+    assert route(replanned) == [("文学院党委", INITIATE, OUT), ("广西某大学党委", RECEIVE, IN)]
+    steps = list(replanned.steps.order_by("order"))
+    assert [s.state for s in steps] == [StepState.LAUNCHED, StepState.PENDING]
+    assert fresh(replanned).receiver == org("gxu")

@@ -194,7 +194,11 @@ class TargetFields(CleanTextMixin, Form):
             if not (data.get("target_name") or "").strip():
                 self.add_error("target_name", "请填写目的地党组织名称。")
             return data
-        candidates = target_candidates(initiator=self.initiator, transfer_type=transfer_type or "")
+        candidates = target_candidates(
+            initiator=self.initiator,
+            transfer_type=transfer_type or "",
+            lazy=bool(data.get("target")),  # one query checks the 放大镜's choice
+        )
         return _resolve_target(self, data, candidates)
 
 

@@ -8,25 +8,64 @@
   path = [initiator] + approval_nodes(initiator, F); F does 办结.
 - 跨省（系统）转入: created by C; path = [C] + approval_nodes(C, R).
 - 更改 re-plans from the current node the same way.
+
+Both read the organisations above those involved once (``Ancestry``) and answer the tree's
+questions (domains, receiving committee, approving committees) from that one query.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
-from orgs.models import COMMITTEE_LEVELS, Authority, Organisation
+from orgs.models import COMMITTEE_LEVELS, LEVEL_RANK, Authority, Level, Organisation
 from orgs.tree import (
-    approval_nodes,
+    ancestor_paths,
     county_domain_root,
-    national_node,
     province_domain_root,
-    receiving_committee,
-    subtree,
+    route_paths,
 )
 from transfers.errors import TransferError
 from transfers.models import Direction, StepRole, TransferType
+
+
+class Ancestry:
+    """The organisations at and above ``orgs``, read in one query, and the answers of
+    ``orgs.tree`` about them (same rules) without another."""
+
+    def __init__(self, *orgs: Organisation | None):
+        paths = {
+            p for o in orgs if o is not None for p in ancestor_paths(o.path, include_self=True)
+        }
+        self.by_path = {o.path: o for o in Organisation.objects.filter(path__in=paths)}
+
+    def _above(self, org: Organisation, *, include_self: bool = True) -> list[Organisation]:
+        """Nearest first."""
+        paths = reversed(ancestor_paths(org.path, include_self=include_self))
+        return [self.by_path[p] for p in paths if p in self.by_path]
+
+    def domain_root(self, org: Organisation, level: Level) -> Organisation:
+        """``orgs.tree.county_domain_root`` / ``province_domain_root``."""
+        if org.rank >= LEVEL_RANK[level]:
+            return org
+        candidates = [
+            c for c in self._above(org, include_self=False) if c.rank >= LEVEL_RANK[level]
+        ]
+        root = next((c for c in candidates if c.level == level), None)
+        return root or next(iter(candidates), None) or org
+
+    def receiving_committee(self, target: Organisation) -> Organisation | None:
+        return next((o for o in self._above(target) if o.authority >= Authority.COUNTY), None)
+
+    def national_node(self, org: Organisation) -> Organisation | None:
+        return next((o for o in self._above(org) if o.authority == Authority.NATIONAL), None)
+
+    def approval_nodes(self, a: Organisation, b: Organisation) -> list[Organisation]:
+        """``orgs.tree.approval_nodes``: b must be at or above an organisation read here."""
+        route = [self.by_path.get(p) for p in route_paths(a.path, b.path)]
+        return [o for o in route if o is not None and o.level in COMMITTEE_LEVELS]
 
 
 @dataclass(frozen=True)
@@ -53,8 +92,10 @@ def check_target(
     target: Organisation | None,
     out_of_system: bool,
     target_name: str = "",
+    tree: Ancestry | None = None,
 ) -> None:
-    """Raise a TransferError (in Chinese, next to the field) unless ``target`` suits the type."""
+    """Raise a TransferError (in Chinese, next to the field) unless ``target`` suits the type.
+    ``tree``: the ancestry of the initiator and the target, if the caller has read it."""
     if transfer_type == TransferType.NATIONAL and not out_of_system:
         raise TransferError("全国直接转接必须转出到系统外。", field="out_of_system")
     if out_of_system:
@@ -65,16 +106,17 @@ def check_target(
         raise TransferError("请选择目的地党组织。", field="target")
     if not target.is_active:
         raise TransferError("目的地党组织已撤销，不能选择。", field="target")
+    tree = tree or Ancestry(initiator, target)
     if transfer_type == TransferType.COUNTY:
-        domain = county_domain_root(initiator)
+        domain = tree.domain_root(initiator, Level.COUNTY)
         if not target.is_in_subtree_of(domain):
             raise TransferError(
                 f"县内直接转接的目的地党组织须在{domain.name}范围内，请改选转接类型。",
                 field="target",
             )
     elif transfer_type == TransferType.PROVINCE:
-        province = province_domain_root(initiator)
-        county = county_domain_root(initiator)
+        province = tree.domain_root(initiator, Level.PROVINCE)
+        county = tree.domain_root(initiator, Level.COUNTY)
         if not target.is_in_subtree_of(province):
             raise TransferError(
                 f"省内（系统内）转接的目的地党组织须在{province.name}范围内；"
@@ -87,7 +129,7 @@ def check_target(
             )
     else:
         raise TransferError("请选择转接类型。", field="transfer_type")
-    receiver = receiving_committee(target)
+    receiver = tree.receiving_committee(target)
     if receiver is None:
         raise TransferError("目的地党组织上级没有可以接收的党委。", field="target")
     if receiver == initiator:
@@ -111,19 +153,22 @@ def plan_path(
     target: Organisation | None,
     out_of_system: bool,
     source_path: str,
+    tree: Ancestry | None = None,
 ) -> Plan:
-    """The nodes after ``start`` up to the receiving (or concluding) committee."""
+    """The nodes after ``start`` up to the receiving (or concluding) committee. ``tree``: the
+    ancestry of ``start`` and ``target``, if the caller has read it."""
+    tree = tree or Ancestry(start, None if out_of_system else target)
     if out_of_system:
-        end = national_node(start)
+        end = tree.national_node(start)
         if end is None:
             raise TransferError("上级没有具有全国转接权限的党组织，无法办结转出。")
         last_role = StepRole.CONCLUDE
     else:
-        end = receiving_committee(target)
+        end = tree.receiving_committee(target)
         if end is None:
             raise TransferError("目的地党组织上级没有可以接收的党委。", field="target")
         last_role = StepRole.RECEIVE
-    nodes = approval_nodes(start, end) or [start]
+    nodes = tree.approval_nodes(start, end) or [start]
     steps = [
         PlannedStep(
             org=node,
@@ -138,17 +183,22 @@ def plan_path(
 
 
 def target_candidates(
-    *, initiator: Organisation, transfer_type: str, name: str = ""
+    *, initiator: Organisation, transfer_type: str, name: str = "", lazy: bool = False
 ) -> QuerySet[Organisation]:
     """The organisations the 放大镜 dialog offers for ``transfer_type``, by name fragment.
 
     Only valid choices are offered; ``check_target`` still has the last word on the server.
+    ``lazy``: the domains are subqueries of the one query, for checking a chosen organisation by
+    its key (a list by name reads them first, so that the path index serves its range).
     """
     if transfer_type == TransferType.COUNTY:
-        orgs = subtree(county_domain_root(initiator))
+        orgs = Organisation.objects.filter(
+            path__startswith=_domain_path(initiator, Level.COUNTY, lazy)
+        )
     elif transfer_type == TransferType.PROVINCE:
-        county = county_domain_root(initiator)
-        orgs = subtree(province_domain_root(initiator)).exclude(path__startswith=county.path)
+        orgs = Organisation.objects.filter(
+            path__startswith=_domain_path(initiator, Level.PROVINCE, lazy)
+        ).exclude(path__startswith=_domain_path(initiator, Level.COUNTY, lazy))
     else:
         return Organisation.objects.none()
     # What the initiator receives itself (its own branches) is 支部间转接, not a transfer.
@@ -161,6 +211,27 @@ def target_candidates(
     if name.strip():
         orgs = orgs.filter(name__contains=name.strip())
     return orgs
+
+
+def _domain_path(org: Organisation, level: Level, lazy: bool) -> str | Coalesce:
+    """The path of ``org``'s county or province domain (``orgs.tree``), or with ``lazy`` the
+    same rule as a subquery: the nearest ancestor of exactly that level, else the nearest
+    higher one, else ``org``."""
+    if not lazy:
+        root = county_domain_root(org) if level == Level.COUNTY else province_domain_root(org)
+        return root.path
+    rank = LEVEL_RANK[level]
+    if org.rank >= rank:
+        return org.path
+    nearest = (
+        Organisation.objects.filter(
+            path__in=ancestor_paths(org.path),
+            level__in=[lv for lv, r in LEVEL_RANK.items() if r >= rank],
+        )
+        .order_by(Case(When(level=level, then=Value(0)), default=Value(1)), "-depth")
+        .values("path")[:1]
+    )
+    return Coalesce(Subquery(nearest), Value(org.path))
 
 
 def can_initiate(org: Organisation) -> bool:

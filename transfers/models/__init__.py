@@ -20,7 +20,7 @@ from transfers.models.choices import (
 # isort: off
 from transfers.models.transfer import Transfer, TransferQuerySet
 from transfers.models.steps import TransferStep, TransferStepQuerySet
-from transfers.models.events import AppendOnlyQuerySet, TransferEvent, replay
+from transfers.models.events import AppendOnlyQuerySet, TransferEvent, events_recorded, replay
 from transfers.models.letters import Letter
 from transfers.models.supervision import Reminder
 from transfers.models.exchange import ExchangePackage
@@ -50,5 +50,6 @@ __all__ = [
     "TransferStepQuerySet",
     "TransferType",
     "VolumeCount",
+    "events_recorded",
     "replay",
 ]

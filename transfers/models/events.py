@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.dispatch import Signal
 from django.utils import timezone
 
 from orgs.models import Organisation
 from transfers.models.choices import EventAction, TransferState
 from transfers.models.steps import TransferStep
 from transfers.models.transfer import Transfer
+
+# Sent with ``events=[...]`` after several events are written in one statement (bulk_create
+# sends no ``post_save``), so that the audit trail follows them likewise.
+events_recorded = Signal()
 
 
 class AppendOnlyQuerySet(models.QuerySet):

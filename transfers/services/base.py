@@ -7,7 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max
+from django.db import connection
+from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from members.idcard import PHONE_RE, age_on
@@ -26,8 +28,9 @@ from transfers.models import (
     TransferEvent,
     TransferStep,
     TransferType,
+    events_recorded,
 )
-from transfers.paths import plan_path
+from transfers.paths import Ancestry, plan_path
 
 MAX_TEXT = 500
 NAME_TEXT = Transfer._meta.get_field("target_name").max_length  # 200, as source_name
@@ -126,14 +129,18 @@ def _check_letter(letter: LetterInput) -> None:
     _text(letter.remarks, field="letter_remarks", label="介绍信备注")
 
 
-def lock(transfer: Transfer | int) -> Transfer:
-    """The transfer's row, locked until the transaction ends. A transfer the screen already read
-    with its lock in this same transaction (``selectors.visible_transfer(..., lock=True)``) is
-    taken as it is: reading it again would cost a query and change nothing."""
+def lock(
+    transfer: Transfer | int, related: tuple[str, ...] = (), *, also: tuple[str, ...] = ()
+) -> Transfer:
+    """The transfer's row, locked until the transaction ends, with ``related`` joined (and the
+    rows of those in ``also`` locked too). A transfer the screen already read with its lock in
+    this same transaction (``selectors.visible_transfer(..., lock=True)``) is taken as it is:
+    reading it again would cost a query and change nothing."""
     if isinstance(transfer, Transfer) and holds_lock(transfer):
         return transfer
     pk = transfer.pk if isinstance(transfer, Transfer) else transfer
-    return Transfer.objects.select_for_update().get(pk=pk)
+    qs = Transfer.objects.select_for_update(of=("self", *also))
+    return (qs.select_related(*related) if related else qs).get(pk=pk)
 
 
 def _check_version(transfer: Transfer, expected_version: int | None) -> None:
@@ -146,7 +153,7 @@ def _save(transfer: Transfer, *fields: str) -> None:
     transfer.save(update_fields=[*fields, "version"])
 
 
-def record(
+def event(
     transfer: Transfer,
     actor: Actor,
     action: EventAction,
@@ -157,8 +164,11 @@ def record(
     opinion: str = "",
     data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
+    after: str | None = None,
 ) -> TransferEvent:
-    return TransferEvent.objects.create(
+    """An event of ``transfer``, not yet written: ``record`` writes one, ``record_all`` several.
+    Its state after is the transfer's state now unless ``after`` says otherwise."""
+    return TransferEvent(
         transfer=transfer,
         step=step,
         action=action,
@@ -168,24 +178,53 @@ def record(
         at=at or _now(),
         opinion=opinion,
         state_before=before,
-        state_after=transfer.state,
+        state_after=after or transfer.state,
         data=data or {},
     )
 
 
-def _activate(step: TransferStep, now: dt.datetime) -> None:
+def record(
+    transfer: Transfer, actor: Actor, action: EventAction, before: str, **fields: Any
+) -> TransferEvent:
+    """Write one event (the fields of ``event``); the audit trail's row follows it."""
+    written = event(transfer, actor, action, before, **fields)
+    written.save(force_insert=True)
+    return written
+
+
+def record_all(events: list[TransferEvent]) -> None:
+    """Write ``events`` in one INSERT, their ids in this order; the audit trail writes its rows
+    for them in one more (``events_recorded``)."""
+    TransferEvent.objects.bulk_create(events)
+    events_recorded.send(sender=TransferEvent, events=events)
+
+
+def _activate(step: TransferStep, now: dt.datetime, *, save: bool = True) -> None:
+    """The step becomes pending (``save=False``: the caller writes it, with other rows in one
+    statement)."""
     step.state = StepState.PENDING
     step.pending_since = now
     step.due_at = now + dt.timedelta(days=settings.SUPERVISION_OVERDUE_DAYS)
-    step.save(update_fields=["state", "pending_since", "due_at"])
+    if save:
+        step.save(update_fields=["state", "pending_since", "due_at"])
 
 
-def _act(step: TransferStep, actor: Actor, state: StepState, now: dt.datetime, opinion=""):
+def _act(
+    step: TransferStep,
+    actor: Actor,
+    state: StepState,
+    now: dt.datetime,
+    opinion="",
+    *,
+    save: bool = True,
+) -> None:
+    """This node's decision on its step (``save=False``: as for ``_activate``)."""
     step.state = state
     step.actor = actor.user
     step.acted_at = now
     step.opinion = opinion
-    step.save(update_fields=["state", "actor", "acted_at", "opinion"])
+    if save:
+        step.save(update_fields=["state", "actor", "acted_at", "opinion"])
 
 
 def _open_steps(transfer: Transfer) -> tuple[TransferStep | None, TransferStep | None]:
@@ -204,6 +243,15 @@ def _open_steps(transfer: Transfer) -> tuple[TransferStep | None, TransferStep |
     return pending, waiting
 
 
+def _round_steps(transfer: Transfer) -> list[TransferStep]:
+    """The steps of the current round in path order, their organisations joined (one query)."""
+    return list(transfer.steps.filter(round=transfer.round).select_related("org").order_by("order"))
+
+
+def _pending(steps: list[TransferStep]) -> TransferStep | None:
+    return next((s for s in steps if s.state == StepState.PENDING), None)
+
+
 def _next_step(transfer: Transfer, after: TransferStep) -> TransferStep | None:
     return (
         transfer.steps.filter(round=transfer.round, order__gt=after.order, state=StepState.WAITING)
@@ -212,15 +260,22 @@ def _next_step(transfer: Transfer, after: TransferStep) -> TransferStep | None:
     )
 
 
-def _create_steps(
-    transfer: Transfer, *, start: Organisation, start_order: int, include_start: bool
+def _plan_steps(
+    transfer: Transfer,
+    *,
+    start: Organisation,
+    start_order: int,
+    include_start: bool,
+    tree: Ancestry | None = None,
 ) -> list[TransferStep]:
-    """Write the planned path of ``transfer`` from ``start`` as waiting steps."""
+    """The planned path of ``transfer`` from ``start`` as waiting steps, not yet written; the
+    transfer's receiver is set to its end. ``tree``: see ``plan_path``."""
     plan = plan_path(
         start=start,
         target=transfer.target,
         out_of_system=transfer.out_of_system,
         source_path=transfer.source_path,
+        tree=tree,
     )
     transfer.receiver = plan.end
     transfer.receiver_path = plan.end.path
@@ -252,22 +307,31 @@ def _create_steps(
             )
         )
         order += 1
+    return rows
+
+
+def _create_steps(
+    transfer: Transfer, *, start: Organisation, start_order: int, include_start: bool
+) -> list[TransferStep]:
+    """Write the planned path of ``transfer`` from ``start`` as waiting steps."""
+    rows = _plan_steps(transfer, start=start, start_order=start_order, include_start=include_start)
     return TransferStep.objects.bulk_create(rows)
 
 
-def _issue_letter(transfer: Transfer, *, now: dt.datetime) -> Letter:
-    """Issue the 电子介绍信 (version 1), or a new version with the same serial number."""
-    previous = transfer.letters.filter(is_current=True).first()
+def _issue_letter(transfer: Transfer, *, now: dt.datetime, first: bool = False) -> Letter:
+    """Issue the 电子介绍信 (version 1), or a new version with the same serial number.
+    ``first``: a draft being launched, which has had no letter yet and whose issuer's row is
+    locked with the transfer's (see ``outbound.launch``)."""
+    previous = None if first else _retire_current_letter(transfer)
     issuer = transfer.initiator
     today = timezone.localdate(now)
     if previous:
-        year, sequence, version = previous.year, previous.sequence, previous.version + 1
-        serial = previous.serial_number
-        previous.is_current = False
-        previous.save(update_fields=["is_current"])
+        year, sequence, version, serial = previous
+        version += 1
     else:
         # The issuer's row is the lock that numbers its letters one after another.
-        Organisation.objects.select_for_update().filter(pk=issuer.pk).first()
+        if not first:
+            Organisation.objects.select_for_update().filter(pk=issuer.pk).first()
         year, version = today.year, 1
         last = Letter.objects.filter(issuer=issuer, year=year).aggregate(m=Max("sequence"))["m"]
         sequence = (last or 0) + 1
@@ -306,6 +370,18 @@ def _issue_letter(transfer: Transfer, *, now: dt.datetime) -> Letter:
     )
 
 
+def _retire_current_letter(transfer: Transfer) -> tuple[int, int, int, str] | None:
+    """The current letter is current no more: its year, sequence, version and serial number
+    (None without one), from the UPDATE itself (``RETURNING``: no read before it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE transfers_letter SET is_current = %s WHERE transfer_id = %s AND is_current "
+            "RETURNING year, sequence, version, serial_number",
+            [False, transfer.pk],
+        )
+        return cursor.fetchone()
+
+
 def _member_facts(transfer: Transfer) -> dict[str, Any]:
     if transfer.member_id:
         m = transfer.member
@@ -335,8 +411,15 @@ def direct_branch_ids(org: Organisation) -> set[int]:
 
 
 def direct_branches(org: Organisation):
-    """The branches ``org`` places members in (接收, 支部间转接), in tree order."""
-    return Organisation.objects.filter(pk__in=direct_branch_ids(org)).order_by("path")
+    """The branches ``org`` places members in (接收, 支部间转接), in tree order: those of
+    ``direct_branch_ids``, as one query run when it is read."""
+    parent_path = Substr(OuterRef("path"), 1, len(org.path) + Organisation.steplen)
+    under_general = Organisation.objects.filter(path=parent_path, level=Level.GENERAL_BRANCH)
+    return (
+        Organisation.objects.filter(path__startswith=org.path, level=Level.BRANCH)
+        .filter(Q(depth=org.depth + 1) | Q(depth=org.depth + 2) & Exists(under_general))
+        .order_by("path")
+    )
 
 
 def transferable_members(org: Organisation):

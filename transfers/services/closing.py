@@ -18,8 +18,10 @@ from transfers.services.base import (
     _check_version,
     _now,
     _require,
+    _round_steps,
     _save,
     _text,
+    event,
     lock,
     record,
 )
@@ -82,17 +84,19 @@ def send_back(
         _check_version(transfer, expected_version)
         rules.require(transfer, actor.org, Action.SEND_BACK)
         now = _now()
-        member = Member.objects.select_for_update().get(pk=transfer.member_id)
+        steps = _round_steps(transfer)
+        receive_step = next(s for s in steps if s.state == StepState.RECEIVED)
+        receive_step.state = StepState.RETURNED
         if transfer.source_branch_id:
-            member.branch = transfer.source_branch
-            member.state = MemberState.IN_TRANSFER
+            back = {"branch": transfer.source_branch, "branch_path": transfer.source_branch.path}
+            Member.objects.filter(pk=transfer.member_id).update(
+                **back, state=MemberState.IN_TRANSFER, updated_at=now
+            )
         else:
             # Came from outside the system: the record leaves again with the return.
-            member.state = MemberState.OUT_OF_SYSTEM
-        member.save(update_fields=["branch", "state", "updated_at"])
-        receive_step = transfer.steps.get(round=transfer.round, state=StepState.RECEIVED)
-        receive_step.state = StepState.RETURNED
-        receive_step.save(update_fields=["state"])
+            Member.objects.filter(pk=transfer.member_id).update(
+                state=MemberState.OUT_OF_SYSTEM, updated_at=now
+            )
         transfer.dest_branch = None
         transfer.dest_path = ""
         # The 回执 no longer holds: the member did not stay.
@@ -101,7 +105,7 @@ def send_back(
         )
         if transfer.via_exchange:
             withdraw_electronic_receipt(transfer, actor, reason)
-        record(
+        sent_back = event(
             transfer,
             actor,
             EventAction.SEND_BACK,
@@ -110,8 +114,17 @@ def send_back(
             opinion=reason,
         )
         # The walk back along the path ends the transfer at the initiator as RETURNED.
-        _return_to_initiator(transfer, actor, receive_step, reason, now, TransferState.RECEIVED)
-        transfer.save(update_fields=["dest_branch", "dest_path"])
+        _return_to_initiator(
+            transfer,
+            actor,
+            steps,
+            receive_step,
+            reason,
+            now,
+            TransferState.RECEIVED,
+            sent_back,
+            fields=("dest_branch", "dest_path"),
+        )
     return transfer
 
 

@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from members.idcard import birth_date_of
@@ -21,7 +20,7 @@ from transfers.models import (
     TransferStep,
     TransferType,
 )
-from transfers.paths import check_target
+from transfers.paths import Ancestry, check_target
 from transfers.rules import Action
 from transfers.services.base import (
     CONFIRM_CHECKED,
@@ -30,17 +29,21 @@ from transfers.services.base import (
     _act,
     _activate,
     _check_version,
-    _create_steps,
     _destination,
     _issue_letter,
     _now,
     _open_steps,
+    _pending,
+    _plan_steps,
     _require,
+    _round_steps,
     _save,
     _text,
     check_phone,
+    event,
     lock,
     record,
+    record_all,
 )
 from transfers.services.inbound import _check_inbound_target
 from transfers.services.receipts import electronic_receipt_to_sender
@@ -83,55 +86,73 @@ def reject(
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        step = rules.require(transfer, actor.org, Action.REJECT)
+        steps = _round_steps(transfer)
+        step = rules.require(transfer, actor.org, Action.REJECT, step=_pending(steps))
         now = _now()
-        _act(step, actor, StepState.REJECTED, now, reason)
-        record(transfer, actor, EventAction.REJECT, transfer.state, step=step, opinion=reason)
-        _return_to_initiator(transfer, actor, step, reason, now, TransferState.IN_PROGRESS)
+        _act(step, actor, StepState.REJECTED, now, reason, save=False)
+        rejected = event(
+            transfer, actor, EventAction.REJECT, transfer.state, step=step, opinion=reason
+        )
+        _return_to_initiator(
+            transfer, actor, steps, step, reason, now, TransferState.IN_PROGRESS, rejected
+        )
     return transfer
 
 
 def _return_to_initiator(
     transfer: Transfer,
     actor: Actor,
+    steps: list[TransferStep],
     from_step: TransferStep,
     reason: str,
     now: dt.datetime,
     before: str,
+    first: TransferEvent,
+    *,
+    fields: tuple[str, ...] = (),
 ) -> None:
-    """逐级退回: every earlier node of this round records the return, ending at the initiator."""
-    transfer.steps.filter(round=transfer.round, state=StepState.WAITING).update(
-        state=StepState.CANCELLED
-    )
-    earlier = list(
-        transfer.steps.filter(
-            round=transfer.round,
-            order__lt=from_step.order,
-            state__in=[StepState.APPROVED, StepState.CHANGED, StepState.LAUNCHED],
-        )
-        .select_related("org")
-        .order_by("-order")
+    """逐级退回: every earlier node of this round (``steps``, all of them) records the return,
+    ending at the initiator. ``from_step`` carries the caller's decision, written with the
+    others in one UPDATE; ``first``: the action's own event, written first; ``fields``: more of
+    the transfer's columns to save."""
+    earlier = [
+        s
+        for s in reversed(steps)
+        if s.order < from_step.order
+        and s.state in (StepState.APPROVED, StepState.CHANGED, StepState.LAUNCHED)
+    ]
+    waiting = [s for s in steps if s.state == StepState.WAITING]
+    for step in earlier:
+        step.state = StepState.RETURNED
+    for step in waiting:
+        step.state = StepState.CANCELLED
+    # The rows were read under the transfer's lock: what is not changed is written back as is.
+    TransferStep.objects.bulk_update(
+        [from_step, *earlier, *waiting], ["state", "actor", "acted_at", "opinion"]
     )
     transfer.state = TransferState.RETURNED
     transfer.return_reason = reason
-    _save(transfer, "state", "return_reason")
-    for i, step in enumerate(earlier):
-        step.state = StepState.RETURNED
-        step.save(update_fields=["state"])
-        last = i == len(earlier) - 1
-        TransferEvent.objects.create(
-            transfer=transfer,
-            step=step,
-            action=EventAction.RETURN_STEP,
-            actor=actor.user,
-            actor_name=actor.name[:150],
-            org=step.org,
-            at=now,
-            opinion=reason,
-            state_before=before,
-            state_after=TransferState.RETURNED if last else before,
-            data={"returned_by": actor.org.name},
-        )
+    _save(transfer, "state", "return_reason", *fields)
+    record_all(
+        [
+            first,
+            *(
+                event(
+                    transfer,
+                    actor,
+                    EventAction.RETURN_STEP,
+                    before,
+                    org=step.org,
+                    step=step,
+                    opinion=reason,
+                    data={"returned_by": actor.org.name},
+                    at=now,
+                    after=TransferState.RETURNED if i == len(earlier) - 1 else before,
+                )
+                for i, step in enumerate(earlier)
+            ),
+        ]
+    )
 
 
 def change_target(
@@ -150,11 +171,13 @@ def change_target(
     with transaction.atomic():
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        step = rules.require(transfer, actor.org, Action.CHANGE)
+        steps = _round_steps(transfer)
+        step = rules.require(transfer, actor.org, Action.CHANGE, step=_pending(steps))
         new_type = transfer_type or transfer.type
         target, target_name, out_of_system = _destination(
             new_type, target, target_name, out_of_system
         )
+        tree = Ancestry(transfer.initiator, actor.org, target)
         if transfer.type == TransferType.INBOUND:
             _require(not out_of_system, "跨省（系统）转入不能更改为转出到系统外。", "target")
             _check_inbound_target(transfer.initiator, target)
@@ -166,25 +189,37 @@ def change_target(
                 target=target,
                 out_of_system=out_of_system,
                 target_name=target_name,
+                tree=tree,
             )
         old = {"type": transfer.type, "target": transfer.target_name}
         if target is not None and target == transfer.target:
             raise TransferError("新的目的地党组织与原目的地相同。", field="target")
         now = _now()
-        _act(step, actor, StepState.CHANGED, now, opinion or f"目的地更改为{target_name}")
-        transfer.steps.filter(round=transfer.round, state=StepState.WAITING).update(
-            state=StepState.SUPERSEDED
+        # This node's step and the waiting ones after it in one UPDATE: none becomes pending.
+        _act(
+            step, actor, StepState.CHANGED, now, opinion or f"目的地更改为{target_name}", save=False
+        )
+        superseded = [s for s in steps if s.state == StepState.WAITING]
+        for waiting in superseded:
+            waiting.state = StepState.SUPERSEDED
+        TransferStep.objects.bulk_update(
+            [step, *superseded], ["state", "actor", "acted_at", "opinion"]
         )
         transfer.type = new_type
         transfer.target = target
         transfer.target_name = target_name
         transfer.out_of_system = out_of_system
-        after_last = transfer.steps.filter(round=transfer.round).aggregate(m=Max("order"))["m"] + 1
-        new_steps = _create_steps(
-            transfer, start=actor.org, start_order=after_last, include_start=False
+        new_steps = _plan_steps(
+            transfer,
+            start=actor.org,
+            start_order=steps[-1].order + 1,
+            include_start=False,
+            tree=tree,
         )
         # When this node itself is the new receiver, it acts again, now as receiver.
-        _activate(new_steps[0], now)
+        _activate(new_steps[0], now, save=False)
+        TransferStep.objects.bulk_create(new_steps)
+        transfer.pending_steps = [new_steps[0]]  # where it went, for the screen
         _save(
             transfer,
             "type",
@@ -236,18 +271,15 @@ def receive(
         )
         _require(branch is not None, "请选择转入支部。", "branch")
         _require(
-            branch.level == Level.BRANCH
-            and branch.is_active
-            and nearest_committee(branch, include_self=False) == actor.org,
+            branch.level == Level.BRANCH and branch.is_active and _committee_of(branch, actor.org),
             "转入支部须为本党委所属的党支部。",
             "branch",
         )
         _require(confirmed_reported, f"请勾选“{CONFIRM_REPORTED}”。", "confirmed_reported")
         _require(confirmed_checked, f"请勾选“{CONFIRM_CHECKED}”。", "confirmed_checked")
         now = _now()
-        member = _place_member(transfer, branch)
+        _place_member(transfer, branch, now)
         _act(step, actor, StepState.RECEIVED, now, remarks)
-        transfer.member = member
         transfer.state = TransferState.RECEIVED
         transfer.dest_branch = branch
         transfer.dest_path = branch.path
@@ -286,18 +318,30 @@ def receive(
     return transfer
 
 
-def _place_member(transfer: Transfer, branch: Organisation) -> Member:
+def _committee_of(branch: Organisation, committee: Organisation) -> bool:
+    """Whether ``committee`` is the nearest committee above ``branch`` (a branch directly
+    under it needs no look-up)."""
+    if branch.path[: -Organisation.steplen] == committee.path and committee.is_committee:
+        return True
+    return nearest_committee(branch, include_self=False) == committee
+
+
+def _place_member(transfer: Transfer, branch: Organisation, now: dt.datetime) -> None:
+    """The member goes to ``branch``, awaiting 报到; for a 跨省（系统）转入 its record is created
+    and becomes the transfer's."""
     if transfer.type != TransferType.INBOUND or transfer.member_id:
-        member = Member.objects.select_for_update().get(pk=transfer.member_id)
-        member.branch = branch
-        member.state = MemberState.AWAITING_REPORT
         try:
             # An inbound member sent back left the system; the person may be active again.
             with transaction.atomic():
-                member.save(update_fields=["branch", "state", "updated_at"])
+                Member.objects.filter(pk=transfer.member_id).update(
+                    branch=branch,
+                    branch_path=branch.path,
+                    state=MemberState.AWAITING_REPORT,
+                    updated_at=now,
+                )
         except IntegrityError:
             raise TransferError("该身份证号的党员已在本系统中，不能重复转入。") from None
-        return member
+        return
     data = transfer.inbound_member
     member = Member(
         name=data["name"],
@@ -320,7 +364,7 @@ def _place_member(transfer: Transfer, branch: Organisation) -> Member:
             member.save()
     except IntegrityError:
         raise TransferError("该身份证号的党员已在本系统中，不能重复转入。") from None
-    return member
+    transfer.member = member
 
 
 def conclude(
@@ -351,16 +395,21 @@ def conclude(
         transfer.state = TransferState.CONCLUDED
         transfer.finished_at = now
         _save(transfer, "state", "finished_at")
-        record(transfer, actor, EventAction.CONCLUDE, TransferState.IN_PROGRESS, step=step)
+        events = [
+            event(transfer, actor, EventAction.CONCLUDE, TransferState.IN_PROGRESS, step=step)
+        ]
         if transfer.out_of_system:
             # 业务交换区: the receiving system imports the member from this package.
             package = exchange.publish(transfer, now=now, receiver=receiver)
-            record(
-                transfer,
-                actor,
-                EventAction.PUBLISH,
-                TransferState.CONCLUDED,
-                data={"package": str(package.package_id)},
-                at=now,
+            events.append(
+                event(
+                    transfer,
+                    actor,
+                    EventAction.PUBLISH,
+                    TransferState.CONCLUDED,
+                    data={"package": str(package.package_id)},
+                    at=now,
+                )
             )
+        record_all(events)
     return transfer

@@ -4,7 +4,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 
 from members.models import Member, MemberState
 from orgs.models import Organisation
@@ -18,7 +17,7 @@ from transfers.models import (
     TransferStep,
     TransferType,
 )
-from transfers.paths import can_initiate, check_target
+from transfers.paths import Ancestry, can_initiate, check_target
 from transfers.rules import Action
 from transfers.services.base import (
     CONFIRM_LAUNCH,
@@ -32,6 +31,7 @@ from transfers.services.base import (
     _destination,
     _issue_letter,
     _now,
+    _plan_steps,
     _require,
     _save,
     check_phone,
@@ -143,17 +143,23 @@ def launch(
     """确认发起: the letter is issued and the first approver's step becomes pending."""
     with transaction.atomic():
         # The member's row first, then the transfer's: 转出申请 locks them in that order (it
-        # replaces the member's drafts), and the opposite order deadlocks against it.
-        pk = transfer.pk if isinstance(transfer, Transfer) else transfer
-        member_id = Transfer.objects.filter(pk=pk).values_list("member_id", flat=True).first()
+        # replaces the member's drafts), and the opposite order deadlocks against it. A draft's
+        # member never changes, so the screen's copy of the transfer names it.
+        if isinstance(transfer, Transfer):
+            member_id = transfer.member_id
+        else:
+            member_ids = Transfer.objects.filter(pk=transfer).values_list("member_id", flat=True)
+            member_id = member_ids.first()
+        member = None
         if member_id is not None:
-            Member.objects.select_for_update().filter(pk=member_id).first()
-        transfer = lock(transfer)
+            member = Member.objects.select_for_update().get(pk=member_id)
+        # The initiator's row too: it numbers the letter issued below (``_issue_letter``).
+        transfer = lock(transfer, related=("initiator", "target"), also=("initiator",))
         _check_version(transfer, expected_version)
         rules.require(transfer, actor.org, Action.LAUNCH)
+        tree = Ancestry(transfer.initiator, transfer.target)
         if transfer.type != TransferType.INBOUND:
             _require(confirmed, f"请勾选“{CONFIRM_LAUNCH}”。", "confirmed")
-            member = Member.objects.select_for_update().get(pk=transfer.member_id)
             _require(
                 member.state == MemberState.NORMAL
                 and member.branch_id == transfer.source_branch_id,
@@ -165,34 +171,63 @@ def launch(
                 target=transfer.target,
                 out_of_system=transfer.out_of_system,
                 target_name=transfer.target_name,
+                tree=tree,
             )
             member.state = MemberState.IN_TRANSFER
             member.save(update_fields=["state", "updated_at"])
+            transfer.member = member  # for the letter
         else:
             _check_inbound_id_free(transfer.id_number)
         now = _now()
-        first = _start_round(transfer, actor, now)
+        first = _start_round(transfer, actor, now, tree, draft=True)
         transfer.state = TransferState.IN_PROGRESS
         transfer.launched_at = now
         _save(transfer, "state", "launched_at", "receiver", "receiver_path")
-        _issue_letter(transfer, now=now)
+        _issue_letter(transfer, now=now, first=True)
         record(transfer, actor, EventAction.LAUNCH, TransferState.DRAFT, step=first)
     return transfer
 
 
-def _start_round(transfer: Transfer, actor: Actor, now: dt.datetime) -> TransferStep:
-    """Regenerate the current round's path (the tree may have changed since the draft), mark the
-    initiator's step launched and the next one pending; return the initiator's step."""
-    transfer.steps.filter(round=transfer.round, state=StepState.WAITING).delete()
-    start_order = (
-        transfer.steps.filter(round=transfer.round).aggregate(m=Max("order"))["m"] or -1
-    ) + 1
-    steps = _create_steps(
-        transfer, start=transfer.initiator, start_order=start_order, include_start=True
+def _start_round(
+    transfer: Transfer, actor: Actor, now: dt.datetime, tree: Ancestry, *, draft: bool
+) -> TransferStep:
+    """Plan the current round's path again (the tree may have changed since the draft), with
+    the initiator's step launched and the next one pending; return the initiator's step.
+
+    ``draft``: the round has the draft's waiting steps, replaced by the new plan (kept as they
+    are where it did not change); otherwise the round is new and has none.
+    """
+    old = list(transfer.steps.filter(round=transfer.round).order_by("order")) if draft else []
+    waiting = [s for s in old if s.state == StepState.WAITING]
+    kept = [s for s in old if s.state != StepState.WAITING]
+    rows = _plan_steps(
+        transfer,
+        start=transfer.initiator,
+        start_order=kept[-1].order + 1 if kept else 0,
+        include_start=True,
+        tree=tree,
     )
-    _act(steps[0], actor, StepState.LAUNCHED, now)
-    _activate(steps[1], now)
-    return steps[0]
+
+    def key(step: TransferStep) -> tuple:
+        return step.order, step.org_id, step.org_path, step.role, step.direction
+
+    if waiting and [key(s) for s in waiting] == [key(r) for r in rows]:
+        for step, row in zip(waiting, rows, strict=True):
+            step.org = row.org  # the same organisation, already read
+        rows = waiting
+    elif waiting:
+        transfer.steps.filter(pk__in=[s.pk for s in waiting]).delete()
+        waiting = []
+    _act(rows[0], actor, StepState.LAUNCHED, now, save=False)
+    _activate(rows[1], now, save=False)
+    if waiting:
+        TransferStep.objects.bulk_update(
+            rows[:2], ["state", "actor", "acted_at", "opinion", "pending_since", "due_at"]
+        )
+    else:
+        TransferStep.objects.bulk_create(rows)
+    transfer.pending_steps = [rows[1]]  # where it went, for the screen
+    return rows[0]
 
 
 def relaunch(
@@ -209,7 +244,7 @@ def relaunch(
 ) -> Transfer:
     """重新发起 after a return: the initiator may correct the application; a new round starts."""
     with transaction.atomic():
-        transfer = lock(transfer)
+        transfer = lock(transfer, related=("initiator",))
         _check_version(transfer, expected_version)
         rules.require(transfer, actor.org, Action.RELAUNCH)
         # A returned 跨省（系统）转入 is checked against the paper letter again, like any other.
@@ -224,6 +259,7 @@ def relaunch(
             )
         elif transfer.type == TransferType.NATIONAL:
             transfer.out_of_system = True
+        tree = Ancestry(transfer.initiator, transfer.target)
         if transfer.type == TransferType.INBOUND:
             _check_inbound_target(transfer.initiator, transfer.target)
             _check_inbound_id_free(transfer.id_number)
@@ -234,6 +270,7 @@ def relaunch(
                 target=transfer.target,
                 out_of_system=transfer.out_of_system,
                 target_name=transfer.target_name,
+                tree=tree,
             )
         if letter is not None:
             _check_letter(letter)
@@ -250,9 +287,10 @@ def relaunch(
                     member.branch_id == transfer.source_branch_id,
                     f"{member.name}的组织关系已发生变化，不能重新发起。",
                 )
+            transfer.member = member  # for the letter
         now = _now()
         transfer.round += 1
-        first = _start_round(transfer, actor, now)
+        first = _start_round(transfer, actor, now, tree, draft=False)
         transfer.state = TransferState.IN_PROGRESS
         transfer.return_reason = ""
         _save(

@@ -6,6 +6,8 @@ what happened. Only the organisation the rules allow is offered the page."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -45,6 +47,7 @@ def _action(
     The form is offered only to the organisation that may take ``action`` now; a POST from
     anyone else reaches the service, which refuses it and says why. ``related``: what the
     service reads of the transfer's organisations and member, joined to the locked row.
+    ``extra``: more for the page, or a function of the transfer giving it.
     """
     if request.method == "POST":
         with transaction.atomic():
@@ -82,7 +85,7 @@ def _action(
             "form": form,
             "title": title,
             "subtabs": [],
-            **(extra or {}),
+            **(extra(transfer) if callable(extra) else extra or {}),
         },
         status=status,
     )
@@ -147,7 +150,7 @@ def change(request, pk: int):
             "initiator": t.initiator,
             "inbound": t.type == TransferType.INBOUND,
         },
-        extra={"change_mode": "inbound" if _is_inbound(request, pk) else ""},
+        extra=lambda t: {"change_mode": "inbound" if t.type == TransferType.INBOUND else ""},
         perform=lambda t, f: services.change_target(
             actor=_actor(request),
             transfer=t,
@@ -159,10 +162,6 @@ def change(request, pk: int):
             expected_version=_version(f),
         ),
     )
-
-
-def _is_inbound(request, pk: int) -> bool:
-    return selectors.visible_transfer(request.org, pk).type == TransferType.INBOUND
 
 
 @org_required
@@ -201,39 +200,43 @@ def change_preview(request, pk: int):
 @committee_required
 def receive(request, pk: int):
     """接收: 转入本组织时间, 转入支部, 转入办理人员联系电话, 备注, and the two confirmations."""
-    transfer = selectors.visible_transfer(request.org, pk)
-    if request.method != "POST" and not rules.allowed_actions(transfer, request.org)["receive"]:
-        messages.error(request, "该转接当前不能由本党组织办理“接收”。")
-        return redirect("transfers:detail", pk=transfer.pk)
-    if request.method == "POST":
-        form = _receive_form(request, transfer, request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                services.receive(
-                    actor=_actor(request),
-                    transfer=transfer,
-                    received_on=d["received_on"],
-                    branch=d["branch"],
-                    handler_phone=d["handler_phone"],
-                    remarks=d["remarks"],
-                    confirmed_reported=d["confirmed_reported"],
-                    confirmed_checked=d["confirmed_checked"],
-                    expected_version=d.get("version"),
-                )
-            except TransferError as error:
-                _apply_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    f"已接收{transfer.member_name}，编入{d['branch'].name}，"
-                    "等待党员报到（未报到）。",
-                )
-                return redirect("transfers:detail", pk=transfer.pk)
-        status = 400
-    else:
-        form = _receive_form(request, transfer)
-        status = 200
+    post = request.method == "POST"
+    with transaction.atomic() if post else nullcontext():
+        # A POST authorises and locks the transfer in one query; the service takes that row.
+        transfer = selectors.visible_transfer(request.org, pk, lock=post, related=("target",))
+        if not post and not rules.allowed_actions(transfer, request.org)["receive"]:
+            messages.error(request, "该转接当前不能由本党组织办理“接收”。")
+            return redirect("transfers:detail", pk=transfer.pk)
+        if post:
+            form = _receive_form(request, transfer, request.POST)
+            if form.is_valid():
+                d = form.cleaned_data
+                try:
+                    services.receive(
+                        actor=_actor(request),
+                        transfer=transfer,
+                        received_on=d["received_on"],
+                        branch=d["branch"],
+                        handler_phone=d["handler_phone"],
+                        remarks=d["remarks"],
+                        confirmed_reported=d["confirmed_reported"],
+                        confirmed_checked=d["confirmed_checked"],
+                        expected_version=d.get("version"),
+                    )
+                except TransferError as error:
+                    transfer.refresh_from_db()  # the page shows what is stored, not the attempt
+                    _apply_error(form, error)
+                else:
+                    messages.success(
+                        request,
+                        f"已接收{transfer.member_name}，编入{d['branch'].name}，"
+                        "等待党员报到（未报到）。",
+                    )
+                    return redirect("transfers:detail", pk=transfer.pk)
+            status = 400
+        else:
+            form = _receive_form(request, transfer)
+            status = 200
     return render(
         request,
         "transfers/receive_form.html",
@@ -271,7 +274,7 @@ def _confirmed_action(request, pk, *, action, title, question, done, unconfirmed
     def perform(transfer, form):
         if not form.cleaned_data["confirmed"]:
             raise TransferError(unconfirmed)
-        call(actor=_actor(request), transfer=transfer, expected_version=_version(form))
+        return call(actor=_actor(request), transfer=transfer, expected_version=_version(form))
 
     return _action(
         request,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -233,51 +234,56 @@ def apply_launch(request):
 @committee_required
 def relaunch(request, pk: int):
     """Returned to the initiator: correct the application and launch it again."""
-    transfer = selectors.visible_transfer(request.org, pk)
-    if transfer.initiator_id != request.org.pk or transfer.state != TransferState.RETURNED:
-        messages.error(request, "只有被退回至本党组织的转接可以修改后重新发起。")
-        return redirect("transfers:detail", pk=pk)
-    inbound = transfer.type == TransferType.INBOUND
-    if request.method == "POST":
-        form = ApplicationForm(request.POST, initiator=request.org, inbound=inbound)
-        confirm = ConfirmLaunchForm(request.POST)
-        confirm.is_valid()
-        version = request.POST.get("version", "").strip()
-        expected = int(version) if version.isascii() and version.isdigit() else None
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                services.relaunch(
-                    actor=_actor(request),
-                    transfer=transfer,
-                    confirmed=confirm.cleaned_data.get("confirmed", False),
-                    transfer_type=d["transfer_type"],
-                    target=form.target_org,
-                    target_name=d.get("target_name", ""),
-                    out_of_system=d.get("out_of_system", False),
-                    letter=LetterInput(
-                        dues_paid_through=d["dues_paid_through"],
-                        validity_days=d["validity_days"],
-                        member_phone=d["member_phone"],
-                        remarks=d["letter_remarks"],
-                    ),
-                    expected_version=expected,
-                )
-            except TransferError as error:
-                if error.field == "confirmed":
-                    confirm.add_error("confirmed", error.message)
+    post = request.method == "POST"
+    with transaction.atomic() if post else nullcontext():
+        # A POST authorises and locks the transfer in one query; the service takes that row.
+        transfer = selectors.visible_transfer(request.org, pk, lock=post, related=("initiator",))
+        if transfer.initiator_id != request.org.pk or transfer.state != TransferState.RETURNED:
+            messages.error(request, "只有被退回至本党组织的转接可以修改后重新发起。")
+            return redirect("transfers:detail", pk=pk)
+        inbound = transfer.type == TransferType.INBOUND
+        if post:
+            form = ApplicationForm(request.POST, initiator=request.org, inbound=inbound)
+            confirm = ConfirmLaunchForm(request.POST)
+            confirm.is_valid()
+            version = request.POST.get("version", "").strip()
+            expected = int(version) if version.isascii() and version.isdigit() else None
+            if form.is_valid():
+                d = form.cleaned_data
+                try:
+                    relaunched = services.relaunch(
+                        actor=_actor(request),
+                        transfer=transfer,
+                        confirmed=confirm.cleaned_data.get("confirmed", False),
+                        transfer_type=d["transfer_type"],
+                        target=form.target_org,
+                        target_name=d.get("target_name", ""),
+                        out_of_system=d.get("out_of_system", False),
+                        letter=LetterInput(
+                            dues_paid_through=d["dues_paid_through"],
+                            validity_days=d["validity_days"],
+                            member_phone=d["member_phone"],
+                            remarks=d["letter_remarks"],
+                        ),
+                        expected_version=expected,
+                    )
+                except TransferError as error:
+                    transfer.refresh_from_db()  # the page shows what is stored, not the attempt
+                    if error.field == "confirmed":
+                        confirm.add_error("confirmed", error.message)
+                    else:
+                        _apply_error(form, error)
                 else:
-                    _apply_error(form, error)
-            else:
-                messages.success(request, f"已重新发起。{_where_now(transfer)}")
-                return redirect("transfers:detail", pk=pk)
-        status = 400
-    else:
-        form = ApplicationForm(
-            initial=_initial_from([transfer], []), initiator=request.org, inbound=inbound
-        )
-        confirm = ConfirmLaunchForm()
-        status = 200
+                    where = _where_now(relaunched, fresh=True)
+                    messages.success(request, f"已重新发起。{where}")
+                    return redirect("transfers:detail", pk=pk)
+            status = 400
+        else:
+            form = ApplicationForm(
+                initial=_initial_from([transfer], []), initiator=request.org, inbound=inbound
+            )
+            confirm = ConfirmLaunchForm()
+            status = 200
     return render(
         request,
         "transfers/relaunch_form.html",
@@ -300,7 +306,7 @@ def launch_one(request, pk: int):
     form = ConfirmLaunchForm(request.POST)
     form.is_valid()
     try:
-        services.launch(
+        launched = services.launch(
             actor=_actor(request),
             transfer=transfer,
             confirmed=form.cleaned_data.get("confirmed", False),
@@ -308,7 +314,7 @@ def launch_one(request, pk: int):
     except TransferError as error:
         messages.error(request, error.message)
         return redirect("transfers:detail", pk=pk)
-    messages.success(request, f"已确认发起。{_where_now(transfer)}")
+    messages.success(request, f"已确认发起。{_where_now(launched, fresh=True)}")
     return redirect("transfers:in_done")
 
 
