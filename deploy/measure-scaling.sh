@@ -11,7 +11,8 @@
 #   PRIMARY_URL=postgres://postgres@127.0.0.1:5434 REPLICA_URL=postgres://postgres@127.0.0.1:5435 \
 #     bash deploy/measure-scaling.sh
 #
-# Every server it starts listens on 127.0.0.1 and is stopped on exit.
+# Sessions, limits and lockouts go to Redis as in production (REDIS_URL, default database 7 of
+# the local Redis). Every server it starts listens on 127.0.0.1 and is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,9 @@ export EXCHANGE_SYSTEM_ID=scale
 export EXCHANGE_SIGNING_KEY="$(.venv/bin/python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
 export ALLOWED_HOSTS=localhost,127.0.0.1
 export SECURE_COOKIES=0 HTTPS=0 LOG_LEVEL=WARNING
+# The mix exports far more often than one user may (30 per 10 minutes): lift the limit here.
+export EXPORT_RATE_LIMIT=100000
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/7}"
 export STATIC_ROOT="$WORK/static"
 export DATABASE_URL="$PRIMARY_URL/$DB"
 export GUNICORN_WORKERS=2

@@ -181,7 +181,8 @@ class Command(BaseCommand):
         if browser.username == "gxu" and roll < 0.3:
             return self._approve(browser)
         if roll < 0.05:
-            return self._timed(browser, "导出", "GET", "/transfers/out/history/export/")[:3]
+            # Exports are POSTs (CSRF) and limited per user: serve with EXPORT_RATE_LIMIT raised.
+            return self._timed(browser, "导出", "POST", "/transfers/out/history/export/", {})[:3]
         if roll < 0.35:
             kind, ok, ms, body = self._timed(browser, "列表翻页", "GET", rng.choice(PAGES))
             link = re.search(rb'href="/transfers/t/(\d+)/"', body)
