@@ -56,6 +56,23 @@ def _own_drafts(request, ids: list[int]) -> list[Transfer]:
     return drafts
 
 
+def _planned(form) -> dict:
+    """What an application form says of the transfer: type, destination and the letter."""
+    d = form.cleaned_data
+    return {
+        "transfer_type": d["transfer_type"],
+        "target": form.target_org,
+        "target_name": d.get("target_name", ""),
+        "out_of_system": d.get("out_of_system", False),
+        "letter": LetterInput(
+            dues_paid_through=d["dues_paid_through"],
+            validity_days=d["validity_days"],
+            member_phone=d["member_phone"],
+            remarks=d["letter_remarks"],
+        ),
+    }
+
+
 @committee_required
 def apply_members(request):
     """转出申请 step 1: the members of this organisation's direct branches (and of its direct
@@ -101,22 +118,8 @@ def apply_details(request):
     if request.method == "POST":
         form = ApplicationForm(request.POST, initiator=request.org)
         if form.is_valid():
-            d = form.cleaned_data
             try:
-                created = services.draft(
-                    actor=_actor(request),
-                    members=members,
-                    transfer_type=d["transfer_type"],
-                    target=form.target_org,
-                    target_name=d.get("target_name", ""),
-                    out_of_system=d.get("out_of_system", False),
-                    letter=LetterInput(
-                        dues_paid_through=d["dues_paid_through"],
-                        validity_days=d["validity_days"],
-                        member_phone=d["member_phone"],
-                        remarks=d["letter_remarks"],
-                    ),
-                )
+                created = services.draft(actor=_actor(request), members=members, **_planned(form))
             except TransferError as error:
                 _apply_error(form, error)
             else:
@@ -249,23 +252,13 @@ def relaunch(request, pk: int):
             version = request.POST.get("version", "").strip()
             expected = int(version) if version.isascii() and version.isdigit() else None
             if form.is_valid():
-                d = form.cleaned_data
                 try:
                     relaunched = services.relaunch(
                         actor=_actor(request),
                         transfer=transfer,
                         confirmed=confirm.cleaned_data.get("confirmed", False),
-                        transfer_type=d["transfer_type"],
-                        target=form.target_org,
-                        target_name=d.get("target_name", ""),
-                        out_of_system=d.get("out_of_system", False),
-                        letter=LetterInput(
-                            dues_paid_through=d["dues_paid_through"],
-                            validity_days=d["validity_days"],
-                            member_phone=d["member_phone"],
-                            remarks=d["letter_remarks"],
-                        ),
                         expected_version=expected,
+                        **_planned(form),
                     )
                 except TransferError as error:
                     transfer.refresh_from_db()  # the page shows what is stored, not the attempt
