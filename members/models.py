@@ -82,7 +82,9 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["branch_path", "id"], name="members_branch_path_idx"),
             models.Index(fields=["id_number"], name="members_id_number_idx"),
-            models.Index(fields=["name"], name="members_name_idx"),
+            # 党员信息维护's search by name, within the subtree and in its order: a common name
+            # is found in thousands of branches, and the path must be read from the index.
+            models.Index(fields=["name", "branch_path", "id"], name="members_name_path_idx"),
         ]
 
     def __str__(self) -> str:
