@@ -49,30 +49,17 @@ def nearest_ancestor(
     return Organisation.objects.filter(path__in=paths, **filters).order_by("-depth").first()
 
 
-def _domain_root(org: Organisation, level: Level) -> Organisation:
-    if org.rank >= LEVEL_RANK[level]:
-        return org
-    levels_at_or_above = [lv for lv, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[level]]
-    # Prefer the ancestor of exactly that level; an organisation hanging directly under a higher
-    # committee (a provincial organ's committee, say) belongs to that committee's domain.
-    candidates = Organisation.objects.filter(
-        path__in=ancestor_paths(org.path), level__in=levels_at_or_above
-    ).order_by("-depth")
-    root = next((c for c in candidates if c.level == level), None)
-    return root or candidates.first() or org
-
-
 def county_domain_root(org: Organisation) -> Organisation:
     """The root of ``org``'s county domain (县内): its nearest county-level committee.
 
     A university committee counts as county level, so 县内转移 is 校内转移.
     """
-    return _domain_root(org, Level.COUNTY)
+    return Ancestry(org).domain_root(org, Level.COUNTY)
 
 
 def province_domain_root(org: Organisation) -> Organisation:
     """The root of ``org``'s province domain (省内): its nearest province-level committee."""
-    return _domain_root(org, Level.PROVINCE)
+    return Ancestry(org).domain_root(org, Level.PROVINCE)
 
 
 def lowest_common_ancestor(a: Organisation, b: Organisation) -> Organisation | None:
@@ -92,29 +79,65 @@ def route_paths(a_path: str, b_path: str) -> list[str]:
     return up + down
 
 
+class Ancestry:
+    """The organisations at and above ``orgs``, read in one ``path IN (...)`` query, and the
+    answers about them: domains, receiving committee, national node, approving committees.
+    The functions of this module ask it about one organisation; a caller planning a path for
+    several reads them all at once."""
+
+    def __init__(self, *orgs: Organisation | None):
+        paths = {
+            p for o in orgs if o is not None for p in ancestor_paths(o.path, include_self=True)
+        }
+        self.by_path = {o.path: o for o in Organisation.objects.filter(path__in=paths)}
+
+    def _above(self, org: Organisation, *, include_self: bool = True) -> list[Organisation]:
+        """Nearest first."""
+        paths = reversed(ancestor_paths(org.path, include_self=include_self))
+        return [self.by_path[p] for p in paths if p in self.by_path]
+
+    def domain_root(self, org: Organisation, level: Level) -> Organisation:
+        """``org`` itself at ``level`` or above, else its nearest ancestor of exactly that level;
+        an organisation hanging directly under a higher committee (a provincial organ's
+        committee, say) belongs to that committee's domain."""
+        if org.rank >= LEVEL_RANK[level]:
+            return org
+        candidates = [
+            c for c in self._above(org, include_self=False) if c.rank >= LEVEL_RANK[level]
+        ]
+        root = next((c for c in candidates if c.level == level), None)
+        return root or next(iter(candidates), None) or org
+
+    def receiving_committee(self, target: Organisation) -> Organisation | None:
+        return next((o for o in self._above(target) if o.authority >= Authority.COUNTY), None)
+
+    def national_node(self, org: Organisation) -> Organisation | None:
+        return next((o for o in self._above(org) if o.authority == Authority.NATIONAL), None)
+
+    def approval_nodes(self, a: Organisation, b: Organisation) -> list[Organisation]:
+        """``a`` and ``b`` must be at or below organisations read here."""
+        route = [self.by_path.get(p) for p in route_paths(a.path, b.path)]
+        return [o for o in route if o is not None and o.level in COMMITTEE_LEVELS]
+
+
 def approval_nodes(a: Organisation, b: Organisation) -> list[Organisation]:
     """The committees on the route from ``a`` to ``b`` (a excluded, b included), in route order.
 
     General branches and branches (总支/支部) never approve, so they are left out.
     """
-    route = route_paths(a.path, b.path)
-    by_path = {
-        org.path: org
-        for org in Organisation.objects.filter(path__in=route, level__in=COMMITTEE_LEVELS)
-    }
-    return [by_path[p] for p in route if p in by_path]
+    return Ancestry(a, b).approval_nodes(a, b)
 
 
 def receiving_committee(target: Organisation) -> Organisation | None:
     """The committee that receives a member sent to ``target``: the nearest ancestor-or-self
     with at least county transfer authority (县内转接权限)."""
-    return nearest_ancestor(target, authority__gte=Authority.COUNTY)
+    return Ancestry(target).receiving_committee(target)
 
 
 def national_node(org: Organisation) -> Organisation | None:
     """The nearest ancestor-or-self with national transfer authority, where a 全国 transfer
     leaving the system is concluded (办结)."""
-    return nearest_ancestor(org, authority=Authority.NATIONAL)
+    return Ancestry(org).national_node(org)
 
 
 def nearest_committee(org: Organisation, *, include_self: bool = True) -> Organisation | None:

@@ -321,8 +321,8 @@ def test_only_a_committee_with_county_authority_can_initiate(org):
 
 
 def test_one_ancestry_query_answers_as_the_tree_does():
-    """``paths.Ancestry`` reads the ancestors once and answers the questions of ``orgs.tree``
-    with the same rules, for every organisation of the demo tree."""
+    """An ``Ancestry`` read for several organisations at once (as path planning reads it)
+    answers as ``orgs.tree`` does for each alone, for every organisation of the demo tree."""
     orgs = list(Organisation.objects.order_by("path"))
     committees = [o for o in orgs if o.is_committee]
     for org in orgs:

@@ -9,8 +9,8 @@
 - 跨省（系统）转入: created by C; path = [C] + approval_nodes(C, R).
 - 更改 re-plans from the current node the same way.
 
-Both read the organisations above those involved once (``Ancestry``) and answer the tree's
-questions (domains, receiving committee, approving committees) from that one query.
+Both read the organisations above those involved once (``orgs.tree.Ancestry``) and answer the
+tree's questions (domains, receiving committee, approving committees) from that one query.
 """
 
 from __future__ import annotations
@@ -21,51 +21,9 @@ from django.db.models import Case, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from orgs.models import COMMITTEE_LEVELS, LEVEL_RANK, Authority, Level, Organisation
-from orgs.tree import (
-    ancestor_paths,
-    county_domain_root,
-    province_domain_root,
-    route_paths,
-)
+from orgs.tree import Ancestry, ancestor_paths, county_domain_root, province_domain_root
 from transfers.errors import TransferError
 from transfers.models import Direction, StepRole, TransferType
-
-
-class Ancestry:
-    """The organisations at and above ``orgs``, read in one query, and the answers of
-    ``orgs.tree`` about them (same rules) without another."""
-
-    def __init__(self, *orgs: Organisation | None):
-        paths = {
-            p for o in orgs if o is not None for p in ancestor_paths(o.path, include_self=True)
-        }
-        self.by_path = {o.path: o for o in Organisation.objects.filter(path__in=paths)}
-
-    def _above(self, org: Organisation, *, include_self: bool = True) -> list[Organisation]:
-        """Nearest first."""
-        paths = reversed(ancestor_paths(org.path, include_self=include_self))
-        return [self.by_path[p] for p in paths if p in self.by_path]
-
-    def domain_root(self, org: Organisation, level: Level) -> Organisation:
-        """``orgs.tree.county_domain_root`` / ``province_domain_root``."""
-        if org.rank >= LEVEL_RANK[level]:
-            return org
-        candidates = [
-            c for c in self._above(org, include_self=False) if c.rank >= LEVEL_RANK[level]
-        ]
-        root = next((c for c in candidates if c.level == level), None)
-        return root or next(iter(candidates), None) or org
-
-    def receiving_committee(self, target: Organisation) -> Organisation | None:
-        return next((o for o in self._above(target) if o.authority >= Authority.COUNTY), None)
-
-    def national_node(self, org: Organisation) -> Organisation | None:
-        return next((o for o in self._above(org) if o.authority == Authority.NATIONAL), None)
-
-    def approval_nodes(self, a: Organisation, b: Organisation) -> list[Organisation]:
-        """``orgs.tree.approval_nodes``: b must be at or above an organisation read here."""
-        route = [self.by_path.get(p) for p in route_paths(a.path, b.path)]
-        return [o for o in route if o is not None and o.level in COMMITTEE_LEVELS]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from members.idcard import PHONE_RE, age_on
 from members.models import Member, MemberState
 from members.text import clean_text
 from orgs.models import Level, Organisation
+from orgs.tree import Ancestry
 from transfers import rules
 from transfers.errors import TransferError
 from transfers.locking import holds_lock
@@ -30,7 +31,7 @@ from transfers.models import (
     TransferType,
     events_recorded,
 )
-from transfers.paths import Ancestry, plan_path
+from transfers.paths import plan_path
 
 MAX_TEXT = 500
 NAME_TEXT = Transfer._meta.get_field("target_name").max_length  # 200, as source_name

@@ -8,7 +8,7 @@ from django.utils import timezone
 from members.idcard import birth_date_of
 from members.models import Member, MemberState
 from orgs.models import Level, Organisation
-from orgs.tree import nearest_committee
+from orgs.tree import Ancestry, nearest_committee
 from transfers import exchange, rules
 from transfers.errors import TransferError
 from transfers.models import (
@@ -20,7 +20,7 @@ from transfers.models import (
     TransferStep,
     TransferType,
 )
-from transfers.paths import Ancestry, check_target
+from transfers.paths import check_target
 from transfers.rules import Action
 from transfers.services.base import (
     CONFIRM_CHECKED,

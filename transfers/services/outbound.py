@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from members.models import Member, MemberState
 from orgs.models import Organisation
+from orgs.tree import Ancestry
 from transfers import rules
 from transfers.errors import TransferError
 from transfers.models import (
@@ -17,7 +18,7 @@ from transfers.models import (
     TransferStep,
     TransferType,
 )
-from transfers.paths import Ancestry, can_initiate, check_target
+from transfers.paths import can_initiate, check_target
 from transfers.rules import Action
 from transfers.services.base import (
     CONFIRM_LAUNCH,
