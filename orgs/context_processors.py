@@ -3,8 +3,11 @@ from orgs.roles import role_org_ids
 
 
 def _switchable(user, acting):
-    """The organisations of the switcher: one query for the role rows, and a second one by
-    primary key only when the user holds more than one role."""
+    """The organisations of the switcher. A user read with its acting organisation knows
+    whether it holds more than one role (orgs.roles.user_and_role_organisation): a single role
+    costs no query; otherwise the role rows, then the organisations by primary key."""
+    if getattr(user, "holds_several_roles", True) is False:
+        return [acting]
     ids = role_org_ids(user)
     if len(ids) < 2:
         return [acting]

@@ -94,21 +94,44 @@ def role_organisation(user: AbstractBaseUser, org_id: int) -> Organisation | Non
     return next(iter(Organisation.objects.raw(sql, params)), None)
 
 
+def _several_roles_sql(user_column: str) -> str:
+    """SQL true when the user in ``user_column`` holds roles on two or more organisations (its
+    two parameters: the permission's codename, twice); it stops at the second."""
+    own = OrganisationUserObjectPermission._meta.db_table
+    via = OrganisationGroupObjectPermission._meta.db_table
+    members = get_user_model().groups.through._meta.db_table
+    perm, ctype = Permission._meta.db_table, ContentType._meta.db_table
+    role = (
+        f"JOIN {perm} ap ON ap.id = p.permission_id JOIN {ctype} ct ON ct.id = ap.content_type_id "
+        "WHERE ap.codename = %s AND ct.app_label = 'orgs'"
+    )
+    return (
+        "((SELECT count(*) FROM ("  # noqa: S608 - names from models
+        f"SELECT p.content_object_id FROM {own} p {role} AND p.user_id = {user_column} UNION "
+        f"SELECT p.content_object_id FROM {via} p JOIN {members} ug ON ug.group_id = p.group_id "
+        f"{role} AND ug.user_id = {user_column} LIMIT 2) r) > 1)"
+    )
+
+
 def user_and_role_organisation(
     user_id: int, org_id: int
 ) -> tuple[AbstractBaseUser | None, Organisation | None]:
     """User ``user_id`` and, read in the same query, organisation ``org_id`` if the user holds a
-    role on it now (else None): what every request of a logged-in user needs first."""
+    role on it now (else None): what every request of a logged-in user needs first. The user
+    also learns whether it holds more than one role (``holds_several_roles``), which is all
+    the organisation switcher of a single-role user needs to know."""
     User = get_user_model()
     user_fields = list(User._meta.concrete_fields)
     org_fields = list(Organisation._meta.concrete_fields)
     columns = [f"u.{f.column}" for f in user_fields] + [f"o.{f.column}" for f in org_fields]
     sql = (
-        f"SELECT {', '.join(columns)} FROM {User._meta.db_table} u "  # noqa: S608
+        f"SELECT {', '.join(columns)}, {_several_roles_sql('u.id')} "  # noqa: S608
+        f"FROM {User._meta.db_table} u "
         f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = %s AND {_role_sql('u.id')} "
         "WHERE u.id = %s"
     )
-    params = [org_id, ACT_FOR_ORGANISATION, ACT_FOR_ORGANISATION, user_id]
+    codename = ACT_FOR_ORGANISATION
+    params = [codename, codename, org_id, codename, codename, user_id]
     db = router.db_for_read(User)
     connection = connections[db]
     with connection.cursor() as cursor:
@@ -120,10 +143,13 @@ def user_and_role_organisation(
     compiler = connection.ops.compiler("SQLCompiler")(User.objects.none().query, connection, db)
     fields = user_fields + org_fields
     converters = compiler.get_converters([f.get_col(f.model._meta.db_table) for f in fields])
+    several = bool(row[-1])
+    row = row[:-1]
     if converters:
         row = next(iter(compiler.apply_converters([row], converters)))
     user_values, org_values = row[: len(user_fields)], row[len(user_fields) :]
     user = User.from_db(db, [f.attname for f in user_fields], user_values)
+    user.holds_several_roles = several
     if not _acts(user) or org_values[0] is None:
         return user, None
     org = Organisation.from_db(db, [f.attname for f in org_fields], org_values)
