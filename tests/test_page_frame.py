@@ -126,7 +126,8 @@ def test_a_second_role_through_a_group_shows_the_switcher(client, user, org):
     u.groups.add(group)
     assign_perm("orgs.act_for_organisation", group, gxu)
     html = client.get(reverse("home")).content.decode()
-    assert "org-switch-select" in html and f'<option value="{gxu.pk}"' in html
+    assert "org-switch-select" in html
+    assert f'<option value="{gxu.pk}"' in html
 
 
 def test_a_disabled_account_is_logged_out_at_its_next_request(client_as, user):

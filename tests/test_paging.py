@@ -269,3 +269,29 @@ def test_a_page_counts_up_to_the_cap_it_is_given(org):
     page = paginate(members, ["branch_path", "id"], size=3, count_cap=n - 1)
     assert (page.count, page.count_capped, page.count_display) == (n - 1, True, f"{n - 1}+")
     assert len(page.rows) == 3
+
+
+def test_a_pages_counts_run_in_one_statement(org, django_assert_num_queries):
+    from orgs.paging import Count, badge, count_together
+
+    wxy, gxu = org("wxy"), org("gxu")
+    here, there = Member.objects.in_scope_of(wxy), Member.objects.in_scope_of(gxu)
+    nobody = Member.objects.none()
+    with django_assert_num_queries(1):
+        counts = count_together(
+            {
+                "here": here,
+                "there": there,
+                "both": Count((here, there)),
+                "capped": Count((there,), cap=2),
+                "nobody": nobody,
+            }
+        )
+    assert counts["here"] == here.count() > 0
+    assert counts["there"] == there.count() > 3
+    assert counts["both"] == here.count() + there.count()
+    assert counts["capped"] == 3  # one more than the cap: enough to say "more"
+    assert counts["nobody"] == 0
+    with django_assert_num_queries(0):
+        assert count_together({"nobody": nobody}) == {"nobody": 0}
+    assert [badge(n) for n in (0, 999, 1000, 12345)] == ["0", "999", "999+", "999+"]

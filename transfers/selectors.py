@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from orgs.models import Organisation
+from orgs.paging import Count
 from transfers.locking import mark_locked
 from transfers.models import (
     ACTED_STEP_STATES,
@@ -169,15 +170,14 @@ def drafts_and_returned(org: Organisation) -> QuerySet[Transfer]:
     )
 
 
-def outgoing_todo_count(org: Organisation) -> int:
-    """The number on the 转出 · 待办工作 tab: pending steps plus the own drafts and returns."""
-    steps = TransferStep.objects.filter(
-        org=org, state=StepState.PENDING, direction=Direction.OUT
-    ).count()
+def outgoing_todo_count(org: Organisation) -> Count:
+    """The number on the 转出 · 待办工作 tab, exact: pending steps plus the own drafts and
+    returns (counted with the page's other numbers, ``orgs.paging.count_together``)."""
+    steps = TransferStep.objects.filter(org=org, state=StepState.PENDING, direction=Direction.OUT)
     own = Transfer.objects.filter(
         initiator=org, state__in=[TransferState.DRAFT, TransferState.RETURNED]
-    ).count()
-    return steps + own
+    )
+    return Count((steps, own))
 
 
 def incoming_todo(org: Organisation) -> QuerySet[TransferStep]:

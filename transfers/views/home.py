@@ -2,7 +2,7 @@
 
 from django.shortcuts import render
 
-from orgs.paging import count_display
+from orgs.paging import Count, badge, count_together
 from orgs.scoping import org_required
 from transfers import selectors, supervision
 from transfers.models import StepState, TransferStep
@@ -22,13 +22,17 @@ def _home(request):
     overdue_here = TransferStep.objects.filter(
         org=org, state=StepState.PENDING, pending_since__lt=supervision.overdue_limit()
     )
-    summary = {
-        "out_todo": selectors.outgoing_todo_count(org),
-        "in_todo": count_display(selectors.incoming_todo(org)),
-        "unreported": count_display(selectors.not_reported(org)),
-        "overdue": overdue_here.count(),
-        "overdue_below": count_display(supervision.overdue_steps(org)),
-        "progress": count_display(selectors.outgoing_progress(org)),
-    }
+    counts = count_together(
+        {
+            "out_todo": selectors.outgoing_todo_count(org),
+            "in_todo": selectors.incoming_todo(org),
+            "unreported": selectors.not_reported(org),
+            "overdue": Count((overdue_here,)),
+            "overdue_below": supervision.overdue_steps(org),
+            "progress": selectors.outgoing_progress(org),
+        }
+    )
+    exact = ("out_todo", "overdue")
+    summary = {key: n if key in exact else badge(n) for key, n in counts.items()}
     reminders = list(supervision.active_reminders(org)[:20])
     return render(request, "home.html", {"summary": summary, "reminders": reminders})
