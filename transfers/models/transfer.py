@@ -224,11 +224,32 @@ class Transfer(models.Model):
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
 
+    # A list row reads the member's gender, the receiving branch's name and the current
+    # letter's expiry as values of its own query (``selectors.row_values``: row_gender,
+    # row_dest_branch, row_letter_expires); elsewhere they come from the related rows.
+
     @property
     def gender_display(self) -> str:
+        if "row_gender" in self.__dict__ and self.row_gender:
+            return Gender(self.row_gender).label
         if self.member_id:
             return self.member.get_gender_display()
         return Gender(self.inbound_member["gender"]).label if self.inbound_member else ""
+
+    @property
+    def dest_branch_name(self) -> str:
+        """接收党支部's name, or "" while no branch has received the member."""
+        if "row_dest_branch" in self.__dict__:
+            return self.row_dest_branch or ""
+        return self.dest_branch.name if self.dest_branch_id else ""
+
+    def letter_days_left(self) -> int | None:
+        """Days the current letter is still valid (negative: expired), None without one."""
+        if "row_letter_expires" in self.__dict__:
+            expires = self.row_letter_expires
+            return None if expires is None else (expires - timezone.localdate()).days
+        letter = self.current_letter
+        return None if letter is None else letter.days_left()
 
     @property
     def current_letter(self) -> Letter | None:

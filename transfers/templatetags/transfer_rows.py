@@ -15,10 +15,9 @@ register = template.Library()
 @register.simple_tag
 def letter_days(transfer) -> str:
     """介绍信有效期 of a row: 剩N天 (marked from 7 days on), 已过期N天, or — without a letter."""
-    letter = transfer.current_letter
-    if letter is None:
+    days = transfer.letter_days_left()
+    if days is None:
         return "—"
-    days = letter.days_left()
     if days < 0:
         return format_html('<span class="badge badge-danger">已过期{}天</span>', -days)
     css = "badge badge-warn" if days <= 7 else "badge"
