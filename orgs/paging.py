@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -24,11 +26,19 @@ from django.db.models import Q, QuerySet
 @dataclass(frozen=True)
 class Page:
     rows: list[Any]
-    count: int
-    count_capped: bool
+    counted: Callable[[], int]  # the list's rows, up to cap + 1 (read when first shown)
+    cap: int
     first_index: int  # 序号 of the first row, 1-based
     next_cursor: str | None
     prev_cursor: str | None
+
+    @property
+    def count(self) -> int:
+        return min(self.counted(), self.cap)
+
+    @property
+    def count_capped(self) -> bool:
+        return self.counted() > self.cap
 
     @property
     def count_display(self) -> str:
@@ -41,17 +51,6 @@ class Page:
 
 
 BADGE_CAP = 999
-
-
-def capped_count(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]:
-    """How many rows, counting no further than ``cap`` (default ``COUNT_CAP``; then: capped).
-
-    Only the primary keys are counted: the list's joins and prefetches would make the count
-    read every joined row too.
-    """
-    cap = settings.COUNT_CAP if cap is None else cap
-    n = queryset.order_by().values("pk")[: cap + 1].count()
-    return min(n, cap), n > cap
 
 
 def badge(n: int) -> str:
@@ -106,6 +105,35 @@ def count_together(counts: dict[str, QuerySet | Count]) -> dict[str, int]:
         for (key, _, _), n in zip(selects, row, strict=True):
             totals[key] += n
     return totals
+
+
+class Counts:
+    """The counts one page shows — its tab badges and each list's own count — gathered while
+    the view builds the page and run in one statement (``count_together``) when the first of
+    them is read; a count never read is never run. ``page_counts(request)`` is the page's."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[int, QuerySet | Count] = {}
+        self._known: dict[int, int] = {}
+
+    def add(self, count: QuerySet | Count) -> Callable[[], int]:
+        """A function giving ``count``'s value (a bare queryset: to ``BADGE_CAP`` + 1)."""
+        key = len(self._waiting) + len(self._known)
+        self._waiting[key] = count
+        return partial(self._read, key)
+
+    def _read(self, key: int) -> int:
+        if key in self._waiting:
+            self._known.update(count_together(self._waiting))
+            self._waiting = {}
+        return self._known[key]
+
+
+def page_counts(request) -> Counts:
+    """The counts of the page ``request`` asks for."""
+    if not hasattr(request, "_page_counts"):
+        request._page_counts = Counts()
+    return request._page_counts
 
 
 def _encode(values: list[Any], index: int) -> str:
@@ -174,15 +202,19 @@ def paginate(
     before: str | None = None,
     size: int | None = None,
     count_cap: int | None = None,
+    counts: Counts | None = None,
 ) -> Page:
     """One page of ``queryset`` in ``ordering``, which must end in a unique field (the id).
 
     The ordering fields must be non-null: a keyset comparison cannot place NULLs. A cursor that
     does not decode, or whose values do not fit the fields, gives the first page. The count
-    stops at ``count_cap`` (default ``COUNT_CAP``).
+    stops at ``count_cap`` (default ``COUNT_CAP``) and is run with the page's other ``counts``
+    when first read. Only the primary keys are counted: the list's joins and prefetches would
+    make the count read every joined row too.
     """
     size = size or settings.PAGE_SIZE
-    count, capped = capped_count(queryset, count_cap)
+    cap = settings.COUNT_CAP if count_cap is None else count_cap
+    counted = (counts or Counts()).add(Count((queryset,), cap=cap))
 
     backwards = False
     start = 0
@@ -219,8 +251,8 @@ def paginate(
     prev_cursor = _encode(_key(rows[0], ordering), start) if rows and has_prev else None
     return Page(
         rows=rows,
-        count=count,
-        count_capped=capped,
+        counted=counted,
+        cap=cap,
         first_index=start + 1,
         next_cursor=next_cursor,
         prev_cursor=prev_cursor,

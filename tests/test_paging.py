@@ -220,10 +220,15 @@ def test_it_counts_exactly_below_the_cap(org):
 
 def test_it_separates_thousands_in_the_count_display():
     page = Page(
-        rows=[], count=10_000, count_capped=True, first_index=1, next_cursor=None, prev_cursor=None
+        rows=[],
+        counted=lambda: 10_001,
+        cap=10_000,
+        first_index=1,
+        next_cursor=None,
+        prev_cursor=None,
     )
     assert page.count_display == "10,000+"
-    assert replace(page, count=1234, count_capped=False).count_display == "1,234"
+    assert replace(page, counted=lambda: 1234).count_display == "1,234"
 
 
 def test_it_gives_an_empty_page_with_no_cursors_for_an_empty_queryset():
@@ -295,3 +300,26 @@ def test_a_pages_counts_run_in_one_statement(org, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert count_together({"nobody": nobody}) == {"nobody": 0}
     assert [badge(n) for n in (0, 999, 1000, 12345)] == ["0", "999", "999+", "999+"]
+
+
+def test_a_pages_lists_and_badges_are_counted_together_when_first_shown(
+    org, django_assert_num_queries
+):
+    from orgs.paging import Counts
+
+    members = Member.objects.in_scope_of(org("gxu"))
+    women, men = members.filter(gender="female"), members.filter(gender="male")
+    n, n_women, n_men = members.count(), women.count(), men.count()
+    assert n_women and n_men
+    counts = Counts()
+    with django_assert_num_queries(2):  # the rows of each page; no count yet
+        first = paginate(members, ["branch_path", "id"], size=3, counts=counts)
+        other = paginate(women, ["id"], size=3, counts=counts)
+    badge = counts.add(members)
+    with django_assert_num_queries(1):
+        assert (first.count, other.count, badge()) == (n, n_women, n)
+    with django_assert_num_queries(0):
+        assert first.count_display == f"{n:,}"
+    late = counts.add(men)  # added after the others ran: runs on its own
+    with django_assert_num_queries(1):
+        assert late() == n_men

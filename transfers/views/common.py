@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db.models import QuerySet
 
-from orgs.paging import badge, count_together, paginate
+from orgs.paging import badge, page_counts, paginate
 from transfers import selectors
 from transfers.errors import TransferError
 from transfers.models import Transfer, TransferState
@@ -32,12 +34,20 @@ def _tabs(request, section: str, current: str) -> dict:
             ("in_unreported", "未报到", selectors.not_reported(org)),
             ("in_history", "接收历史", selectors.incoming_history(org)),
         ]
-    counts = count_together({name: count for name, _, count in tabs})
-    shown = [
-        (name, label, badge(counts[name]) if isinstance(count, QuerySet) else counts[name])
-        for name, label, count in tabs
-    ]
+    # Counted with the page's list when the template first shows one (orgs.paging.Counts);
+    # the template calls each function.
+    counts = page_counts(request)
+    shown = []
+    for name, label, count in tabs:
+        value = counts.add(count)
+        shown.append(
+            (name, label, partial(_badge, value) if isinstance(count, QuerySet) else value)
+        )
     return {"section": section, "subtabs": shown, "current": current}
+
+
+def _badge(value) -> str:
+    return badge(value())
 
 
 def _page(request, qs, ordering, prefix="", size: int | None = None):
@@ -47,6 +57,7 @@ def _page(request, qs, ordering, prefix="", size: int | None = None):
         after=request.GET.get(f"{prefix}after"),
         before=request.GET.get(f"{prefix}before"),
         size=size,
+        counts=page_counts(request),
     )
 
 

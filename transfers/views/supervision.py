@@ -16,7 +16,7 @@ from audit import trail
 from audit.models import EventType
 from members.idcard import mask_id_number
 from orgs.forms import Form
-from orgs.paging import paginate
+from orgs.paging import page_counts, paginate
 from orgs.scoping import org_required
 from transfers import supervision
 from transfers.errors import TransferError
@@ -95,12 +95,14 @@ def supervision_page(request):
     form = SupervisionFilter(request.GET or None)
     period = form.period()
     days = form.overdue_days()
+    list_counts = page_counts(request)  # the four lists are counted in one statement
     overdue = paginate(
         supervision.overdue_steps(org, days),
         supervision.OVERDUE_ORDERING,
         after=request.GET.get("o_after"),
         before=request.GET.get("o_before"),
         size=10,
+        counts=list_counts,
     )
     unreported = paginate(
         supervision.overdue_unreported(org),
@@ -108,6 +110,7 @@ def supervision_page(request):
         after=request.GET.get("u_after"),
         before=request.GET.get("u_before"),
         size=10,
+        counts=list_counts,
     )
     receipts = paginate(
         supervision.missing_receipts(org),
@@ -115,6 +118,7 @@ def supervision_page(request):
         after=request.GET.get("m_after"),
         before=request.GET.get("m_before"),
         size=10,
+        counts=list_counts,
     )
     children = paginate(
         supervision.direct_subordinates(org),
@@ -122,6 +126,7 @@ def supervision_page(request):
         after=request.GET.get("s_after"),
         before=request.GET.get("s_before"),
         size=20,
+        counts=list_counts,
     )
     volume = supervision.monthly_volume(org)
     return render(
