@@ -310,7 +310,8 @@ def test_a_pages_lists_and_badges_are_counted_together_when_first_shown(
     members = Member.objects.in_scope_of(org("gxu"))
     women, men = members.filter(gender="female"), members.filter(gender="male")
     n, n_women, n_men = members.count(), women.count(), men.count()
-    assert n_women and n_men
+    assert n_women > 0
+    assert n_men > 0
     counts = Counts()
     with django_assert_num_queries(2):  # the rows of each page; no count yet
         first = paginate(members, ["branch_path", "id"], size=3, counts=counts)

@@ -3,6 +3,7 @@ the 放大镜 search, 跨省（系统）转入 and 修改并重新发起, driven
 without JavaScript would (manual 3.1.2–3.1.4, 3.3.1, 3.4)."""
 
 import datetime as dt
+from unittest.mock import patch
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -314,6 +315,26 @@ def test_the_search_results_are_paged_by_ten(client_as):
     assert page.next_cursor
     more = search(client_as("wxy"), type="county", name="委员会", after=page.next_cursor)
     assert not found(more) & {o.code for o in page.rows}
+
+
+def test_the_search_counts_to_100_and_reads_the_domains_once(client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from transfers.views import apply
+
+    client = client_as("wxy")
+    search(client, type="province", name="委员会")
+    with CaptureQueriesContext(connection) as queries:
+        response = search(client, type="province", name="委员会")
+    # the organisations above (both domains at once), the page, its count
+    tree = [q for q in queries.captured_queries if 'FROM "orgs_organisation"' in q["sql"]]
+    assert len(tree) == 3, [q["sql"] for q in tree]
+    n = response.context["page"].count
+    assert n > 3
+    with patch.object(apply, "PICKER_COUNT_CAP", 3):
+        response = search(client, type="province", name="委员会")
+    assert "共 3+ 条" in text(response)
 
 
 @pytest.mark.parametrize("bad", ["", "bogus", "branch'--", "inbound"])

@@ -21,7 +21,7 @@ from django.db.models import Case, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from orgs.models import COMMITTEE_LEVELS, LEVEL_RANK, Authority, Level, Organisation
-from orgs.tree import Ancestry, ancestor_paths, county_domain_root, province_domain_root
+from orgs.tree import Ancestry, ancestor_paths
 from transfers.errors import TransferError
 from transfers.models import Direction, StepRole, TransferType
 
@@ -149,16 +149,17 @@ def target_candidates(
     ``lazy``: the domains are subqueries of the one query, for checking a chosen organisation by
     its key (a list by name reads them first, so that the path index serves its range).
     """
-    if transfer_type == TransferType.COUNTY:
-        orgs = Organisation.objects.filter(
-            path__startswith=_domain_path(initiator, Level.COUNTY, lazy)
-        )
-    elif transfer_type == TransferType.PROVINCE:
-        orgs = Organisation.objects.filter(
-            path__startswith=_domain_path(initiator, Level.PROVINCE, lazy)
-        ).exclude(path__startswith=_domain_path(initiator, Level.COUNTY, lazy))
-    else:
+    if transfer_type not in (TransferType.COUNTY, TransferType.PROVINCE):
         return Organisation.objects.none()
+    above = None if lazy else Ancestry(initiator)  # one query for both domains
+    county = _domain_path(initiator, Level.COUNTY, above)
+    if transfer_type == TransferType.COUNTY:
+        orgs = Organisation.objects.filter(path__startswith=county)
+    else:
+        province = _domain_path(initiator, Level.PROVINCE, above)
+        orgs = Organisation.objects.filter(path__startswith=province).exclude(
+            path__startswith=county
+        )
     # What the initiator receives itself (its own branches) is 支部间转接, not a transfer.
     orgs = orgs.exclude(path=initiator.path).exclude(
         Q(path__startswith=initiator.path)
@@ -171,13 +172,12 @@ def target_candidates(
     return orgs
 
 
-def _domain_path(org: Organisation, level: Level, lazy: bool) -> str | Coalesce:
-    """The path of ``org``'s county or province domain (``orgs.tree``), or with ``lazy`` the
-    same rule as a subquery: the nearest ancestor of exactly that level, else the nearest
-    higher one, else ``org``."""
-    if not lazy:
-        root = county_domain_root(org) if level == Level.COUNTY else province_domain_root(org)
-        return root.path
+def _domain_path(org: Organisation, level: Level, above: Ancestry | None) -> str | Coalesce:
+    """The path of ``org``'s county or province domain, from ``above`` (``orgs.tree``), or
+    without it the same rule as a subquery: the nearest ancestor of exactly that level, else
+    the nearest higher one, else ``org``."""
+    if above is not None:
+        return above.domain_root(org, level).path
     rank = LEVEL_RANK[level]
     if org.rank >= rank:
         return org.path
