@@ -71,3 +71,22 @@ def test_a_return_costs_the_same_whatever_the_length_of_the_path():
         assert done.state == TransferState.RETURNED
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(("stage_name", "who"), [("launched", "gxu"), ("received", "ltx")])
+def test_the_page_after_an_action_reads_each_thing_once(client_as, stage_name, who):
+    """业务办理, where every action leads: the user with its organisation, the transfer with
+    the member and the member's branch, the path (which also answers whose turn it is), the
+    log and the letter — whatever the transfer's stage."""
+    client = client_as(who)
+    transfer = stage(stage_name)
+    client.get("/")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/transfers/t/{transfer.pk}/")
+    assert response.status_code == 200
+    queries = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if "django_session" not in q["sql"] and not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert len(queries) <= 5, "\n".join(queries)

@@ -53,10 +53,15 @@ REVOCABLE = (TransferState.DRAFT, TransferState.IN_PROGRESS, TransferState.RETUR
 REISSUABLE = (TransferState.IN_PROGRESS, TransferState.RECEIVED)
 
 
-def pending_step(transfer: Transfer) -> TransferStep | None:
-    """The step waiting for its organisation's decision, if the transfer is under way."""
+def pending_step(
+    transfer: Transfer, steps: list[TransferStep] | None = None
+) -> TransferStep | None:
+    """The step waiting for its organisation's decision, if the transfer is under way: found
+    in ``steps`` when the caller has read the transfer's steps, else read."""
     if transfer.state != TransferState.IN_PROGRESS:
         return None
+    if steps is not None:
+        return next((s for s in steps if s.state == StepState.PENDING), None)
     return transfer.steps.filter(state=StepState.PENDING).select_related("org").first()
 
 
@@ -178,7 +183,10 @@ def may(
     return True
 
 
-def allowed_actions(transfer: Transfer, org: Organisation) -> dict[str, bool]:
-    """Every action, with whether ``org`` may take it now (one query for the pending step)."""
-    step = pending_step(transfer)
+def allowed_actions(
+    transfer: Transfer, org: Organisation, steps: list[TransferStep] | None = None
+) -> dict[str, bool]:
+    """Every action, with whether ``org`` may take it now (one query for the pending step,
+    none when the caller gives the transfer's ``steps``)."""
+    step = pending_step(transfer, steps)
     return {action.value: may(transfer, org, action, step=step) for action in Action}

@@ -46,7 +46,14 @@ from transfers.models import (
 
 # What a page about one transfer shows of its related rows.
 ROW_RELATED = ("member", "dest_branch")
-DETAIL_RELATED = (*ROW_RELATED, "source_branch", "initiator", "target", "receiver")
+DETAIL_RELATED = (
+    *ROW_RELATED,
+    "member__branch",
+    "source_branch",
+    "initiator",
+    "target",
+    "receiver",
+)
 
 
 def _row_values() -> dict[str, RawSQL]:

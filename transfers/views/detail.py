@@ -26,8 +26,8 @@ from transfers.models import Transfer, TransferState, TransferType
 def detail(request, pk: int):
     """查看 / 业务办理: the member, the letter, the path, the log, and this node's actions."""
     transfer = selectors.visible_transfer(request.org, pk)
-    actions = rules.allowed_actions(transfer, request.org)
     steps = list(transfer.steps.select_related("org", "actor").order_by("round", "order"))
+    actions = rules.allowed_actions(transfer, request.org, steps)
     rounds = {}
     for step in steps:
         rounds.setdefault(step.round, []).append(step)
@@ -44,7 +44,7 @@ def detail(request, pk: int):
         "package": getattr(transfer, "exchange_package", None)
         if transfer.state in (TransferState.CONCLUDED, TransferState.RETRIEVED)
         else None,
-        "section": _section(transfer, request.org),
+        "section": _section(transfer, request.org, rules.pending_step(transfer, steps)),
         # The full number only where the work needs it: the receiving committee's 接收.
         "show_full_id": actions["receive"],
         "subtabs": [],
@@ -95,9 +95,9 @@ def full_id(request, pk: int):
     )
 
 
-def _section(transfer: Transfer, org) -> str:
-    """Which tab a transfer belongs to for ``org``: 接收 when it comes into its subtree."""
-    step = transfer.pending_step
+def _section(transfer: Transfer, org, step) -> str:
+    """Which tab a transfer belongs to for ``org``: 接收 when it comes into its subtree (or its
+    pending ``step`` is an 接收 node of ``org``)."""
     if step is not None and step.org_id == org.pk:
         return "in" if step.direction == "in" else "out"
     into = transfer.dest_path or transfer.receiver_path
