@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, ValidationError
@@ -51,6 +51,7 @@ class Page:
 
 
 BADGE_CAP = 999
+K = TypeVar("K")
 
 
 def badge(n: int) -> str:
@@ -70,7 +71,7 @@ class Count:
     cap: int | None = None
 
 
-def count_together(counts: dict[str, QuerySet | Count]) -> dict[str, int]:
+def count_together(counts: Mapping[K, QuerySet | Count]) -> dict[K, int]:
     """Every count a page shows, in one statement per database instead of one query each.
 
     A bare queryset counts to ``BADGE_CAP`` + 1 (enough for ``badge`` to say "999+"). Each
@@ -78,7 +79,7 @@ def count_together(counts: dict[str, QuerySet | Count]) -> dict[str, int]:
     run as a scalar subquery, so the lists' rules stay in their selectors; a queryset that can
     match nothing costs no SQL.
     """
-    parts: dict[str, list[tuple[str, str, list]]] = {}  # database: (key, sql, params)
+    parts: dict[str, list[tuple[K, str, list]]] = {}  # database: (key, sql, params)
     totals = dict.fromkeys(counts, 0)
     for key, count in counts.items():
         if isinstance(count, QuerySet):
