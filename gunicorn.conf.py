@@ -7,6 +7,7 @@ exports are the slow ones, hence the 60-second timeout. Workers are replaced aft
 number of requests (with jitter, so they do not all restart at once).
 """
 
+import gc
 import multiprocessing
 
 from settings.env import env_bool, env_int, env_str
@@ -34,3 +35,11 @@ control_socket_disable = True
 # starts workers on new code while the old ones finish their requests. A broken configuration
 # still stops the start: workers that fail to boot halt the master.
 preload_app = False
+
+
+def post_worker_init(worker):
+    """The worker has loaded the application: its modules, URL patterns and templates live as
+    long as the worker. Set them aside from the garbage collector (gc.freeze), whose full passes
+    otherwise walk all of them — about 120,000 objects, 20–40 ms — in the middle of whichever
+    request happens to trigger one."""
+    gc.freeze()
