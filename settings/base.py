@@ -263,6 +263,12 @@ EXCHANGE_TRUSTED_KEYS = env_pairs("EXCHANGE_TRUSTED_KEYS")
 # A form posted from a stale page: a Chinese page with a way back (templates/403_csrf.html).
 CSRF_FAILURE_VIEW = "orgs.views.csrf_failure"
 
+# A batch (批量同意/接收/报到) may hold transfers.services.BATCH_LIMIT = 500 rows, as its page
+# says, and posts up to three fields a row: ids, v<id> (the version the page showed) and b<id>
+# (批量接收's 转入支部). Django's default of 1,000 refused a batch of 500 with 400 before any
+# view ran (the lists offer at most 200 rows a page, so a batch from one page stayed below).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
 # -- Security (issue 10): audit trail --------------------------------------------------------------
 # Audit rows are kept this many days; below 184 (网络安全法 §21) the system check audit.E001 stops
 # the deployment and purge_audit refuses to run.
