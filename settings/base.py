@@ -100,16 +100,32 @@ TEMPLATES = [
 # SQLite is the embedded default for the one-command demo; DATABASE_URL selects PostgreSQL.
 _DB_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql"}
 _CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 0)
+# PostgreSQL plans each statement anew; planning the pages' few fixed statements (the user with
+# its organisation, a transfer with its joins) costs more than running them. With prepared
+# statements, psycopg prepares a statement on its second use on a connection and PostgreSQL
+# may keep a generic plan for it (plan_cache_mode auto). Off by default: a generic plan chosen
+# for a subtree list could be slow for another level (docs/scaling.md says what was measured).
+# Helps only with persistent connections (DB_CONN_MAX_AGE); behind PgBouncer in transaction
+# mode it needs PgBouncer 1.21+ with max_prepared_statements.
+_PREPARED = env_bool("DB_PREPARED_STATEMENTS", False)
+
+
+def _database(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_max_age=_CONN_MAX_AGE)
+    if _PREPARED and config["ENGINE"] == "django.db.backends.postgresql":
+        config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
+    return config
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_url("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}", _DB_SCHEMES),
-        conn_max_age=_CONN_MAX_AGE,
+    "default": _database(
+        env_url("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}", _DB_SCHEMES)
     )
 }
 # A streaming replica for the heavy reads (ops.routers); reads stay on the primary without one.
 _REPLICA_URL = env_url("DATABASE_REPLICA_URL", "", _DB_SCHEMES)
 if _REPLICA_URL:
-    DATABASES["replica"] = dj_database_url.parse(_REPLICA_URL, conn_max_age=_CONN_MAX_AGE)
+    DATABASES["replica"] = _database(_REPLICA_URL)
 REPLICA_DATABASE = "replica" if _REPLICA_URL else None
 DATABASE_ROUTERS = ["ops.routers.ReplicaRouter"]
 # URL names whose reads go to the replica: the histories, 工作督查 and their exports.

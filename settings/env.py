@@ -35,6 +35,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("DATABASE_URL", "sqlite:///<repository>/db.sqlite3", "The primary database, e.g. `postgres://zuzhi@127.0.0.1:5432/zuzhi`."),
         Setting("DATABASE_REPLICA_URL", "", "A streaming replica of the primary. When set, the heavy reads (histories, 工作督查 and their exports) go there; empty: everything reads the primary."),
         Setting("DB_CONN_MAX_AGE", "0", "Seconds a database connection is kept open between requests (0: one per request)."),
+        Setting("DB_PREPARED_STATEMENTS", "0", "PostgreSQL: bind parameters on the server and prepare a statement on its second use on a connection, so that PostgreSQL may keep its plan (with DB_CONN_MAX_AGE > 0): 同意 went from 70 to 100 a second on the 2-core test machine. Off until checked on the site's own data (docs/scaling.md); behind PgBouncer in transaction mode it needs PgBouncer 1.21+ with max_prepared_statements."),
         Setting("REPLICA_STICKY_SECONDS", "30", "After a user's successful POST, their reads stay on the primary this long (read your own writes despite replication lag)."),
         Setting("REDIS_URL", "", "Shared cache (rate limits, login lockouts), e.g. `redis://127.0.0.1:6379/0`. Empty: the database cache table, also shared by every worker and node."),
         Setting("SESSION_STORE", "cache with REDIS_URL, else db", "Where sessions live: `cache` (Redis; no SQL per request for the session; a Redis restart logs everyone out) or `db` (the database table). `cache` requires REDIS_URL."),

@@ -1,5 +1,11 @@
 """The test suite: fast hashing, no secure cookies; SQLite unless DATABASE_URL says PostgreSQL."""
 
+import os
+
+# On PostgreSQL the suite binds parameters on the server and prepares statements, so that the
+# option (off by default, docs/configuration.md) keeps working with every query the code makes.
+os.environ.setdefault("DB_PREPARED_STATEMENTS", "1")
+
 from settings.base import *  # noqa: F403
 
 SECRET_KEY = "test-only-not-secret-zhuanjie-key-0123456789abcdef"

@@ -196,3 +196,32 @@ def test_every_url_name_sent_to_the_replica_exists():
             reverse(name)
         except NoReverseMatch:
             reverse(name, args=["overdue"])  # the 督查 export takes which list
+
+
+PREPARED = {"server_side_binding": True, "prepare_threshold": 2}
+PG = "postgres://u@127.0.0.1:5432/db"
+
+
+@pytest.mark.parametrize(
+    ("flag", "url", "expected"),
+    [("", PG, None), ("1", PG, PREPARED), ("1", "sqlite:////tmp/x.sqlite3", None)],
+)
+def test_prepared_statements_are_asked_for_postgresql_only(flag, url, expected):
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "o = settings.DATABASES['default'].get('OPTIONS', {}); "
+        "print({k: o[k] for k in ('server_side_binding', 'prepare_threshold') if k in o} or None)"
+    )
+    environment = {k: v for k, v in os.environ.items() if k not in SETTINGS}
+    environment.update({**PROD_ENV, "DATABASE_URL": url, "DB_PREPARED_STATEMENTS": flag or "0"})
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(expected)
