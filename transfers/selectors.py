@@ -46,14 +46,10 @@ from transfers.models import (
 
 # What a page about one transfer shows of its related rows.
 ROW_RELATED = ("member", "dest_branch")
-DETAIL_RELATED = (
-    *ROW_RELATED,
-    "member__branch",
-    "source_branch",
-    "initiator",
-    "target",
-    "receiver",
-)
+DETAIL_RELATED = (*ROW_RELATED, "source_branch", "initiator", "target", "receiver")
+# What 业务办理 shows of them: the member and its branch, 发起党组织, the receiving branch, and
+# the target (接收 preselects a branch target).
+DETAIL_PAGE_RELATED = ("member__branch", "initiator", "dest_branch", "target")
 
 
 def _row_values() -> dict[str, RawSQL]:
@@ -407,13 +403,15 @@ def visible_transfer(
 
     ``lock=True`` (inside a transaction) also locks the row, for the action about to change it,
     joined only to the ``related`` rows that action reads: the page's six joins cost more to
-    compile than the approval spends in the database.
+    compile than the approval spends in the database. Without a lock, ``related`` defaults to
+    ``DETAIL_RELATED``; a page passes what it shows, as each join costs PostgreSQL planning
+    time (eight tables: 2.1 ms to plan, six: 0.5 ms, to run 0.1 ms).
     """
     qs = Transfer.objects.filter(pk=pk)
     if lock:
         qs = qs.select_for_update(of=("self",)).select_related(*related)
     else:
-        qs = qs.select_related(*DETAIL_RELATED)
+        qs = qs.select_related(*(related or DETAIL_RELATED))
     transfer = next(iter(qs[:1]), None)  # the primary key: no ORDER BY needed
     if transfer is None:
         raise Http404

@@ -25,7 +25,7 @@ from transfers.models import Transfer, TransferState, TransferType
 @org_required
 def detail(request, pk: int):
     """查看 / 业务办理: the member, the letter, the path, the log, and this node's actions."""
-    transfer = selectors.visible_transfer(request.org, pk)
+    transfer = selectors.visible_transfer(request.org, pk, related=selectors.DETAIL_PAGE_RELATED)
     steps = list(transfer.steps.select_related("org", "actor").order_by("round", "order"))
     actions = rules.allowed_actions(transfer, request.org, steps)
     rounds = {}
