@@ -132,7 +132,7 @@ def test_well_formed_values_are_read(monkeypatch):
     assert env.env_choice("LOG_FORMAT", "json", ["json", "text"]) == "text"
 
 
-def manage(*args: str, extra: dict[str, str]) -> subprocess.CompletedProcess:
+def python(*args: str, extra: dict[str, str]) -> subprocess.CompletedProcess:
     # The suite's own environment minus every setting (and conftest's async switch, which
     # check --deploy rightly flags).
     environment = {
@@ -142,7 +142,7 @@ def manage(*args: str, extra: dict[str, str]) -> subprocess.CompletedProcess:
     }
     environment.update(extra)
     return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -150,6 +150,10 @@ def manage(*args: str, extra: dict[str, str]) -> subprocess.CompletedProcess:
         timeout=300,
         check=False,
     )
+
+
+def manage(*args: str, extra: dict[str, str]) -> subprocess.CompletedProcess:
+    return python("manage.py", *args, extra=extra)
 
 
 def test_a_bad_value_stops_the_start_with_its_name():
@@ -212,16 +216,7 @@ def test_prepared_statements_are_asked_for_postgresql_only(flag, url, expected):
         "o = settings.DATABASES['default'].get('OPTIONS', {}); "
         "print({k: o[k] for k in ('server_side_binding', 'prepare_threshold') if k in o} or None)"
     )
-    environment = {k: v for k, v in os.environ.items() if k not in SETTINGS}
-    environment.update({**PROD_ENV, "DATABASE_URL": url, "DB_PREPARED_STATEMENTS": flag or "0"})
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    extra = {**PROD_ENV, "DATABASE_URL": url, "DB_PREPARED_STATEMENTS": flag or "0"}
+    result = python("-c", code, extra=extra)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == str(expected)
