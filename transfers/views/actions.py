@@ -141,7 +141,7 @@ def change(request, pk: int):
         request,
         pk,
         action="change",
-        related=selectors.DETAIL_RELATED,
+        related=("member", "initiator", "target"),  # the form, the new path and letter
         form_class=ChangeForm,
         title="更改",
         done="已更改目的地党组织并重新生成转接路径。",
@@ -252,7 +252,7 @@ def conclude(request, pk: int):
         request,
         pk,
         action="conclude",
-        related=selectors.DETAIL_RELATED,
+        related=("member", "initiator", "receiver"),  # the package for the exchange zone
         form_class=ConcludeForm,
         form_kwargs=lambda t: {"concluder": request.org},
         title="办结",
@@ -325,7 +325,7 @@ def send_back(request, pk: int):
         request,
         pk,
         action="send_back",
-        related=selectors.DETAIL_RELATED,
+        related=("member", "source_branch"),  # the member goes back to its branch
         form_class=ReasonForm,
         title="退回",
         done="已退回，该党员已回到原党支部，转接已退回至发起党组织。",
