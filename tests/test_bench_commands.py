@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from members.models import Member
 from orgs.models import Organisation
-from transfers.models import Transfer, TransferStep
+from transfers.models import Letter, Transfer, TransferStep
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -40,6 +40,8 @@ def test_bench_builds_a_country_and_bench_pages_times_every_page():
     call_command("bench_pages", repeat=1, no_vacuum=True, stdout=out)
     table = out.getvalue()
     assert Member.objects.exists()
+    # Every transfer has its current letter (工作督查 and 未报到 read them).
+    assert Letter.objects.filter(is_current=True).count() == Transfer.objects.count()
     assert "| 转出·待办 |" in table
     assert "| 党员信息维护 |" in table
     assert "HTTP " not in table, table  # a page that did not answer 200

@@ -1,7 +1,9 @@
-"""Data the page bench adds to ``manage.py bench``'s country: members, and busy sample offices.
+"""Data the page bench adds to ``manage.py bench``'s country: members, busy sample offices and
+every transfer's letter.
 
-Both steps are resumable: members are inserted one province per transaction and a province that
-already has members is skipped; the sample offices' extra transfers are tagged and not added twice.
+Every step is resumable: members are inserted one province per transaction and a province that
+already has members is skipped; the sample offices' extra transfers are tagged and not added twice;
+a transfer that has a letter gets no other.
 """
 
 from __future__ import annotations
@@ -57,6 +59,38 @@ def build_members(stdout) -> None:
             stdout.write(
                 f"党员：{province.name} {c.rowcount:,} 名，{time.perf_counter() - start:.0f} 秒"
             )
+
+
+# One current letter for every launched transfer, as 确认发起 issues it: valid for its
+# validity_days from the launch (so most of the older 未报到 are 超期), with the electronic 回执
+# of a received transfer. Transfers that have a letter are skipped (resumable).
+LETTERS_SQL = """
+INSERT INTO transfers_letter (
+    year, sequence, version, serial_number, is_current, verification_code, addressee,
+    member_name, gender, age, ethnicity, party_status, id_number, from_org_name, to_org_name,
+    dues_paid_through, validity_days, member_phone, sender_address, sender_phone, sender_fax,
+    sender_postcode, seal_org_name, issued_on, expires_on, remarks, receipt_org_name, receipt_on,
+    receipt_handler, receipt_handler_phone, receipt_is_paper, created_at, issuer_id, transfer_id)
+SELECT
+    extract(year FROM t.launched_at)::int, t.id, 1, 'L' || t.id, true, 'L' || t.id, t.target_name,
+    t.member_name, CASE WHEN t.id % 2 = 0 THEN 'male' ELSE 'female' END, 40, '汉族', 'full',
+    t.id_number, t.source_name, t.target_name, t.dues_paid_through, t.validity_days, '', '', '',
+    '', '', '', t.launched_at::date, t.launched_at::date + t.validity_days, '',
+    CASE WHEN t.received_on IS NOT NULL THEN t.target_name ELSE '' END, t.received_on, '', '',
+    false, t.launched_at, t.initiator_id, t.id
+FROM transfers_transfer t
+WHERE t.launched_at IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM transfers_letter l WHERE l.transfer_id = t.id)
+"""
+
+
+def build_letters(stdout) -> None:
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as c:
+        c.execute(LETTERS_SQL)
+        made = c.rowcount
+    if made:
+        stdout.write(f"介绍信：{made:,} 封，{time.perf_counter() - start:.0f} 秒")
 
 
 def _transfer_columns() -> list[str]:

@@ -2,10 +2,11 @@
 
 Runs on the database ``manage.py bench`` built (5.2 M organisations, 5 M transfers) and adds to it,
 resumably: ≥ 10 million members over the branches (one province per transaction; a province that
-has members is skipped), and lists of several pages for one office at each level. Then
-``VACUUM ANALYZE``, and times whole requests through Django's test client — middleware, session,
-the acting organisation, context processors, base template — with the settings module it runs
-under, which must be the production one (DEBUG off, cached templates):
+has members is skipped), lists of several pages for one office at each level, and a current
+letter for every transfer. Then ``VACUUM ANALYZE``, and times whole requests through Django's
+test client — middleware, session, the acting organisation, context processors, base template —
+with the settings module it runs under, which must be the production one (DEBUG off, cached
+templates):
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench
     DJANGO_SETTINGS_MODULE=settings.prod SECRET_KEY=… EXCHANGE_SYSTEM_ID=… \\
@@ -74,6 +75,7 @@ class Command(BaseCommand):
             _benchdata.build_members(self.stdout)
         orgs = self._sample_orgs()
         _benchdata.busy_offices(orgs, self.stdout)
+        _benchdata.build_letters(self.stdout)
         if not o["no_vacuum"]:
             start = time.perf_counter()
             with connection.cursor() as c:
