@@ -198,6 +198,19 @@ class Transfer(models.Model):
                 condition=Q(state__in=UNFINISHED_STATES),
                 name="transfers_out_progress_idx",
             ),
+            # 工作督查's 办结后未收到回执: transfers concluded out of the system that a subtree
+            # sent or concluded — an OR of two paths, each answered by its own small index
+            # (without them PostgreSQL scanned every transfer once letters existed: 0.7 s).
+            models.Index(
+                fields=["source_path", "finished_at", "id"],
+                condition=Q(state=TransferState.CONCLUDED, out_of_system=True),
+                name="transfers_unreceipted_out_idx",
+            ),
+            models.Index(
+                fields=["receiver_path", "finished_at", "id"],
+                condition=Q(state=TransferState.CONCLUDED, out_of_system=True),
+                name="transfers_unreceipted_by_idx",
+            ),
             models.Index(fields=["id_number"], name="transfers_id_number_idx"),
             models.Index(fields=["member_name"], name="transfers_member_name_idx"),
             # 工作督查's monthly chart below the counted levels (transfers.volume).
