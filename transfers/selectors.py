@@ -135,10 +135,10 @@ def pending_step(prefix: str = "") -> Prefetch:
     )
 
 
-def current_letter(prefix: str = "") -> Prefetch:
+def current_letter() -> Prefetch:
     """Prefetch each transfer's current letter into ``current_letters`` (one query per page)."""
     return Prefetch(
-        f"{prefix}letters",
+        "letters",
         queryset=Letter.objects.filter(is_current=True),
         to_attr="current_letters",
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 from members.idcard import mask_id_number
 from members.models import Gender, PartyStatus
 from orgs.models import Organisation
-from transfers.models.transfer import Transfer
+from transfers.models.transfer import Transfer, days_until
 
 
 class Letter(models.Model):
@@ -88,5 +88,4 @@ class Letter(models.Model):
         return mask_id_number(self.id_number)
 
     def days_left(self, today: dt.date | None = None) -> int:
-        today = today or timezone.localdate()
-        return (self.expires_on - today).days
+        return days_until(self.expires_on, today)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -25,6 +26,11 @@ from transfers.models.choices import (
 if TYPE_CHECKING:
     from transfers.models.letters import Letter
     from transfers.models.steps import TransferStep
+
+
+def days_until(expires_on: dt.date, today: dt.date | None = None) -> int:
+    """Days a letter expiring on ``expires_on`` is still valid (negative: expired)."""
+    return (expires_on - (today or timezone.localdate())).days
 
 
 class TransferQuerySet(models.QuerySet):
@@ -260,7 +266,7 @@ class Transfer(models.Model):
         """Days the current letter is still valid (negative: expired), None without one."""
         if "row_letter_expires" in self.__dict__:
             expires = self.row_letter_expires
-            return None if expires is None else (expires - timezone.localdate()).days
+            return None if expires is None else days_until(expires)
         letter = self.current_letter
         return None if letter is None else letter.days_left()
 
