@@ -101,19 +101,21 @@ TEMPLATES = [
 _DB_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql"}
 _CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 0)
 # PostgreSQL plans each statement anew; planning the pages' few fixed statements (the user with
-# its organisation, a transfer with its joins) costs more than running them. With prepared
-# statements, psycopg prepares a statement on its second use on a connection and PostgreSQL
-# may keep a generic plan for it (plan_cache_mode auto). Off by default: a generic plan chosen
-# for a subtree list could be slow for another level (docs/scaling.md says what was measured).
+# its organisation, a transfer by its key, its steps, an action's updates) costs more than
+# running them. With prepared statements psycopg prepares a statement on its second use on a
+# connection and PostgreSQL may keep a generic plan for it. The backend (ops.postgresql) never
+# prepares a statement that filters by a path prefix: its best plan depends on the level.
 # Helps only with persistent connections (DB_CONN_MAX_AGE); behind PgBouncer in transaction
-# mode it needs PgBouncer 1.21+ with max_prepared_statements.
+# mode it needs PgBouncer 1.21+ with max_prepared_statements (docs/scaling.md).
 _PREPARED = env_bool("DB_PREPARED_STATEMENTS", False)
 
 
 def _database(url: str) -> dict:
     config = dj_database_url.parse(url, conn_max_age=_CONN_MAX_AGE)
-    if _PREPARED and config["ENGINE"] == "django.db.backends.postgresql":
-        config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "ops.postgresql"
+        if _PREPARED:
+            config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
     return config
 
 

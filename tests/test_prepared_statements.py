@@ -1,0 +1,52 @@
+"""The PostgreSQL backend (ops.postgresql): with prepared statements on, statements by key are
+prepared on their second use on a connection; a statement filtering by a path prefix never is,
+so PostgreSQL plans it for its own prefix every time (a province's subtree or a branch's)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from ops.postgresql.base import value_dependent
+from orgs.models import Organisation
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_suite_runs_with_prepared_statements():
+    options = connection.settings_dict["OPTIONS"]
+    assert options.get("server_side_binding") is True
+    assert options.get("prepare_threshold") == 2
+
+
+def test_a_statement_by_key_is_prepared_on_its_second_use(org):
+    branch = org("wxy_zb1")
+    for _ in range(3):
+        assert Organisation.objects.filter(pk=branch.pk).values_list("name", flat=True)[0]
+    assert [s for s in prepared_statements() if '"orgs_organisation"."id" = $1' in s]
+
+
+def test_a_subtree_statement_is_never_prepared(org):
+    committee = org("gxu")
+    for _ in range(6):
+        assert Organisation.objects.filter(path__startswith=committee.path).count() >= 2
+    assert not [s for s in prepared_statements() if "LIKE" in s]
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ('SELECT 1 FROM t WHERE "path"::text LIKE $1', True),
+        ('SELECT 1 FROM t WHERE "name"::text ILIKE $1', True),
+        ('SELECT 1 FROM t WHERE "id" = $1', False),
+        (b"SELECT 1", False),
+    ],
+)
+def test_value_dependent(sql, expected):
+    assert value_dependent(sql) is expected
