@@ -12,7 +12,8 @@ from django.core.management import call_command
 
 from members.models import Member
 from orgs.models import Organisation
-from transfers.models import Letter, Transfer, TransferStep
+from transfers.models import Letter, Transfer, TransferEvent, TransferStep, VolumeCount
+from transfers.models.events import replay
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -42,6 +43,12 @@ def test_bench_builds_a_country_and_bench_pages_times_every_page():
     assert Member.objects.exists()
     # Every transfer has its current letter (工作督查 and 未报到 read them).
     assert Letter.objects.filter(is_current=True).count() == Transfer.objects.count()
+    # Every launched transfer has its log, and the log leads to the state it is in.
+    launched = Transfer.objects.exclude(launched_at=None).prefetch_related("events")
+    assert all(replay(t.events.all()) == t.state for t in launched)
+    assert TransferEvent.objects.filter(action="send_back").exists()
+    # 工作督查's kept counts were recounted with them (撤销 / 不同意 / 退回).
+    assert VolumeCount.objects.filter(kind__in=["rv", "rj", "sb"]).exists()
     assert "| 转出·待办 |" in table
     assert "| 党员信息维护 |" in table
     assert "HTTP " not in table, table  # a page that did not answer 200

@@ -3,10 +3,10 @@
 Runs on the database ``manage.py bench`` built (5.2 M organisations, 5 M transfers) and adds to it,
 resumably: ≥ 10 million members over the branches (one province per transaction; a province that
 has members is skipped), lists of several pages for one office at each level, and a current
-letter for every transfer. Then ``VACUUM ANALYZE``, and times whole requests through Django's
-test client — middleware, session, the acting organisation, context processors, base template —
-with the settings module it runs under, which must be the production one (DEBUG off, cached
-templates):
+letter and a log (确认发起, 同意, and what ended it) for every transfer. Then ``VACUUM
+ANALYZE``, and times whole requests through Django's test client — middleware, session, the
+acting organisation, context processors, base template — with the settings module it runs
+under, which must be the production one (DEBUG off, cached templates):
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench
     DJANGO_SETTINGS_MODULE=settings.prod SECRET_KEY=… EXCHANGE_SYSTEM_ID=… \\
@@ -76,6 +76,7 @@ class Command(BaseCommand):
         orgs = self._sample_orgs()
         _benchdata.busy_offices(orgs, self.stdout)
         _benchdata.build_letters(self.stdout)
+        _benchdata.build_events(self.stdout)
         if not o["no_vacuum"]:
             start = time.perf_counter()
             with connection.cursor() as c:
