@@ -15,6 +15,7 @@ from django.utils import timezone
 from members.idcard import PHONE_RE, age_on
 from members.models import Member, MemberState
 from members.text import clean_text
+from ops.compiled import Compiled
 from orgs.models import Level, Organisation
 from orgs.tree import Ancestry
 from transfers import rules
@@ -228,16 +229,21 @@ def _act(
         step.save(update_fields=["state", "actor", "acted_at", "opinion"])
 
 
-def _open_steps(transfer: Transfer) -> tuple[TransferStep | None, TransferStep | None]:
-    """The pending step and the waiting one after it, in one query (the next's organisation
-    joined, for the sentence saying where the transfer goes)."""
-    rows = list(
-        transfer.steps.filter(
-            round=transfer.round, state__in=[StepState.PENDING, StepState.WAITING]
+_OPEN_STEPS = Compiled(
+    lambda pk, round: (
+        TransferStep.objects.filter(
+            transfer_id=pk, round=round, state__in=[StepState.PENDING, StepState.WAITING]
         )
         .select_related("org")
         .order_by("order")
     )
+)
+
+
+def _open_steps(transfer: Transfer) -> tuple[TransferStep | None, TransferStep | None]:
+    """The pending step and the waiting one after it, in one query (the next's organisation
+    joined, for the sentence saying where the transfer goes)."""
+    rows = _OPEN_STEPS.all(pk=transfer.pk, round=transfer.round, known={"transfer": transfer})
     pending = next((s for s in rows if s.state == StepState.PENDING), None)
     after = pending.order if pending else -1
     waiting = next((s for s in rows if s.state == StepState.WAITING and s.order > after), None)

@@ -26,13 +26,13 @@ from transfers.models import Transfer, TransferState, TransferType
 def detail(request, pk: int):
     """查看 / 业务办理: the member, the letter, the path, the log, and this node's actions."""
     transfer = selectors.visible_transfer(request.org, pk, related=selectors.DETAIL_PAGE_RELATED)
-    steps = list(transfer.steps.select_related("org", "actor").order_by("round", "order"))
+    steps = selectors.path_steps(transfer)
     actions = rules.allowed_actions(transfer, request.org, steps)
     rounds = {}
     for step in steps:
         rounds.setdefault(step.round, []).append(step)
-    events = list(transfer.events.select_related("org"))
-    letter = transfer.letters.filter(is_current=True).first()
+    events = selectors.log_events(transfer)
+    letter = selectors.letter_of(transfer)
     actions["receipt"] = actions["receipt"] and letter is not None and letter.receipt_on is None
     context = {
         "transfer": transfer,

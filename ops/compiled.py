@@ -1,0 +1,156 @@
+"""Querysets compiled once per process, for the few statements every request runs.
+
+Django turns a queryset into SQL each time it is evaluated: it resolves the joins, lists every
+column of every joined table and quotes each name. For a transfer read by its key with the four
+rows its page shows, that took longer than PostgreSQL took to run the statement, and every 同意
+and the page after it run six such statements.
+
+``Compiled`` builds its queryset once per database alias, with marker values standing for the
+parameters, and keeps what the compiler worked out: the SQL, where each parameter goes, which
+column becomes which attribute of which object, and the value converters. A call runs that SQL
+with its own values through Django's cursor (so it is counted, logged and routed like any other
+query) and builds the same model instances a queryset would, ``select_related`` rows included.
+
+Only for querysets whose shape does not depend on the values: a key lookup, a list by a foreign
+key. Not for ``prefetch_related``, nor for a lookup that transforms its value (``startswith``
+adds ``%``; such statements are planned per value anyway, see ``ops.postgresql``).
+``tests/test_compiled.py`` checks every statement built this way against its queryset.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+from django.db.transaction import TransactionManagementError
+
+_markers = itertools.count(1)
+
+
+def _marker(value):
+    """A value that no real parameter will equal, of the type of ``value``."""
+    n = next(_markers)
+    if isinstance(value, bool):
+        raise TypeError("A boolean parameter cannot be told from constants: write it in build.")
+    if isinstance(value, int):
+        # Inside every integer column's range (Django finds nothing for a value outside it).
+        return 2_147_400_000 + n
+    if isinstance(value, str):
+        return f"\x1fcompiled-marker-{n}\x1f"
+    raise TypeError(f"Unsupported parameter type {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    params: tuple
+    slots: dict[str, tuple[int, ...]]  # parameter name → positions in params
+    for_update: bool
+    model: type[Model]
+    start: int
+    end: int
+    init_list: list[str]
+    populators: list
+    annotations: dict[str, int]
+    converters: dict
+
+
+class Compiled:
+    """``Compiled(lambda pk: Model.objects.filter(pk=pk).select_related(...))``; then
+    ``.all(pk=1)`` → a list of instances, ``.first(pk=1)`` → one or None."""
+
+    def __init__(self, build: Callable[..., QuerySet]):
+        self.build = build
+        self._plans: dict[str, _Plan] = {}
+        self._shape: tuple[type[Model], bool] | None = None
+
+    def all(self, *, known: dict | None = None, **params) -> list[Model]:
+        """The rows for ``params``. ``known``: related objects already in hand, by field name
+        (as a related manager sets them), so that reading them costs no query."""
+        plan, db = self._plan(params)
+        connection = connections[db]
+        if plan.for_update and not connection.in_atomic_block:
+            raise TransactionManagementError("select_for_update outside of a transaction")
+        values = list(plan.params)
+        for name, positions in plan.slots.items():
+            for i in positions:
+                values[i] = params[name]
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, values)
+            rows = cursor.fetchall()
+        return [self._instance(plan, db, connection, row, known) for row in rows]
+
+    def first(self, **params) -> Model | None:
+        rows = self.all(**params)
+        return rows[0] if rows else None
+
+    # -- building the plan -----------------------------------------------------------------
+
+    def _plan(self, params) -> tuple[_Plan, str]:
+        if self._shape is None:
+            qs = self.build(**{name: _marker(value) for name, value in params.items()})
+            self._shape = (qs.model, qs._for_write)
+        model, for_write = self._shape
+        # Routed per call, as the queryset would be (QuerySet.db).
+        db = router.db_for_write(model) if for_write else router.db_for_read(model)
+        plan = self._plans.get(db)
+        if plan is None:
+            plan = self._plans[db] = self._compile(params, db)
+        return plan, db
+
+    def _compile(self, params, db) -> _Plan:
+        markers = {name: _marker(value) for name, value in params.items()}
+        qs = self.build(**markers)
+        if qs._prefetch_related_lookups:
+            raise ValueError("Compiled does not prefetch: run the prefetch as its own statement.")
+        compiler = qs.query.get_compiler(using=db)
+        sql, sql_params = compiler.as_sql()
+        slots = {
+            name: tuple(i for i, p in enumerate(sql_params) if p == marker)
+            for name, marker in markers.items()
+        }
+        missing = [name for name, positions in slots.items() if not positions]
+        if missing:
+            raise ValueError(f"Parameters {missing} do not reach the SQL unchanged.")
+        klass_info, select = compiler.klass_info, compiler.select
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        return _Plan(
+            sql=sql,
+            params=tuple(sql_params),
+            slots=slots,
+            for_update=qs.query.select_for_update,
+            model=klass_info["model"],
+            start=start,
+            end=end,
+            init_list=[f[0].target.attname for f in select[start:end]],
+            populators=get_related_populators(klass_info, select, db),
+            annotations=dict(compiler.annotation_col_map or {}),
+            converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
+        )
+
+    # -- building the objects ----------------------------------------------------------------
+
+    @staticmethod
+    def _instance(plan: _Plan, db, connection, row, known) -> Model:
+        if plan.converters:
+            row = list(row)
+            for pos, (converters, expression) in plan.converters.items():
+                value = row[pos]
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                row[pos] = value
+        obj = plan.model.from_db(db, plan.init_list, row[plan.start : plan.end])
+        for populator in plan.populators:
+            populator.populate(row, obj)
+        for name, pos in plan.annotations.items():
+            setattr(obj, name, row[pos])
+        for name, value in (known or {}).items():
+            field = plan.model._meta.get_field(name)
+            if not field.is_cached(obj):
+                field.set_cached_value(obj, value)
+        return obj

@@ -1,0 +1,129 @@
+"""ops.compiled: a statement compiled once gives, for any values, exactly what its queryset
+gives — the same rows, the same field values, the same joined objects — on SQLite and on
+PostgreSQL, with and without prepared statements; and each statement the pages use is checked
+against the queryset it stands for."""
+
+import pytest
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from ops.compiled import Compiled
+from orgs.models import Organisation
+from tests.transfer_helpers import (
+    actor_for,
+    approve_all,
+    draft_to,
+    launch,
+    org_of,
+    receive,
+    reject_at_pending,
+)
+from transfers import selectors
+from transfers.models import Transfer, TransferEvent, TransferStep
+from transfers.services import base as services_base
+
+pytestmark = pytest.mark.django_db
+
+
+def values(obj, *related: str) -> dict:
+    """Every concrete field of ``obj`` and of the objects joined to it along ``related``."""
+    out = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    for path in related:
+        target = obj
+        for name in path.split("__"):
+            target = getattr(target, name) if target is not None else None
+        out[path] = values(target) if target is not None else None
+    return out
+
+
+@pytest.fixture
+def transfers():
+    """Transfers in several states: pending, received, returned — steps, events and letters."""
+    wxy = actor_for(org_of("wxy"))
+    pending = launch(draft_to(wxy, org_of("ltx_zb1")))
+    received = receive(approve_all(launch(draft_to(wxy, org_of("ltx_zb1")))), org_of("ltx_zb1"))
+    returned = reject_at_pending(launch(draft_to(wxy, org_of("ltx_zb1"))))
+    return [pending, received, returned]
+
+
+def test_the_transfer_by_key_is_what_the_queryset_gives(transfers):
+    for related in [(), selectors.DETAIL_PAGE_RELATED, selectors.DETAIL_RELATED]:
+        statement = selectors._transfer_by_key(False, related)
+        for t in transfers:
+            expected = Transfer.objects.select_related(*related).get(pk=t.pk)
+            got = statement.first(pk=t.pk)
+            assert values(got, *related) == values(expected, *related)
+        assert statement.first(pk=max(t.pk for t in transfers) + 1000) is None
+
+
+def test_path_log_and_letter_are_what_the_querysets_give(transfers):
+    for t in transfers:
+        steps = list(t.steps.select_related("org", "actor").order_by("round", "order"))
+        assert [values(s, "org", "actor") for s in selectors.path_steps(t)] == [
+            values(s, "org", "actor") for s in steps
+        ]
+        events = list(t.events.select_related("org"))
+        got = selectors.log_events(t)
+        assert [values(e, "org") for e in got] == [values(e, "org") for e in events]
+        letter = t.letters.filter(is_current=True).first()
+        got_letter = selectors.letter_of(t)
+        assert (values(got_letter) if got_letter else None) == (values(letter) if letter else None)
+
+
+def test_open_steps_are_what_the_queryset_gives(transfers):
+    for t in transfers:
+        rows = list(
+            t.steps.filter(round=t.round, state__in=["pending", "waiting"])
+            .select_related("org")
+            .order_by("order")
+        )
+        got = services_base._OPEN_STEPS.all(pk=t.pk, round=t.round)
+        assert [values(s, "org") for s in got] == [values(s, "org") for s in rows]
+
+
+def test_known_objects_cost_no_query(transfers):
+    t = transfers[0]
+    steps = selectors.path_steps(t)
+    with CaptureQueriesContext(connection) as ctx:
+        assert all(s.transfer is t for s in steps)
+        assert all(s.org.name for s in steps)  # joined
+    assert len(ctx.captured_queries) == 0
+
+
+def test_one_statement_serves_any_values_and_runs_as_one_query(transfers):
+    statement = Compiled(lambda pk: TransferEvent.objects.filter(transfer_id=pk).order_by("id"))
+    for t in transfers:
+        with CaptureQueriesContext(connection) as ctx:
+            got = statement.all(pk=t.pk)
+        assert [e.pk for e in got] == list(t.events.order_by("id").values_list("pk", flat=True))
+        assert len(ctx.captured_queries) == 1
+
+
+def test_a_string_parameter(transfers):
+    statement = Compiled(lambda path: Organisation.objects.filter(path=path))
+    org = org_of("gxu")
+    assert [o.pk for o in statement.all(path=org.path)] == [org.pk]
+    assert statement.all(path="no such path") == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_statement_needs_a_transaction(demo_db):
+    t = launch(draft_to(actor_for(org_of("wxy")), org_of("ltx_zb1")))
+    statement = selectors._transfer_by_key(True, ())
+    with pytest.raises(TransactionManagementError):
+        statement.first(pk=t.pk)
+    with transaction.atomic():
+        assert statement.first(pk=t.pk).pk == t.pk
+
+
+def test_a_parameter_that_does_not_reach_the_sql_unchanged_is_refused():
+    statement = Compiled(lambda prefix: Organisation.objects.filter(path__startswith=prefix))
+    with pytest.raises(ValueError, match="unchanged"):
+        statement.all(prefix="0001")
+    with pytest.raises(TypeError):
+        Compiled(lambda flag: Organisation.objects.filter(is_active=flag)).all(flag=True)
+    with pytest.raises(ValueError, match="prefetch"):
+        Compiled(lambda pk: TransferStep.objects.filter(pk=pk).prefetch_related("transfer")).all(
+            pk=1
+        )
