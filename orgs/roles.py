@@ -8,6 +8,8 @@ the organisations by primary key: at 5.2 million organisations, guardian's own
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -118,6 +120,32 @@ def _several_roles_sql(user_column: str) -> str:
     )
 
 
+@functools.cache
+def _user_and_org_sql() -> str:
+    """The per-request statement, built once per process from the models' tables."""
+    User = get_user_model()
+    columns = [f"u.{f.column}" for f in User._meta.concrete_fields]
+    columns += [f"o.{f.column}" for f in Organisation._meta.concrete_fields]
+    return (
+        f"SELECT {', '.join(columns)}, {_several_roles_sql('u.id')} "  # noqa: S608
+        f"FROM {User._meta.db_table} u "
+        f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = %s AND {_role_sql('u.id')} "
+        "WHERE u.id = %s"
+    )
+
+
+@functools.cache
+def _user_and_org_converters(db: str) -> dict:
+    """The backend's conversions of those columns (datetimes and booleans on SQLite), as the
+    ORM's raw() applies them; by position, each with its column."""
+    connection = connections[db]
+    compiler = connection.ops.compiler("SQLCompiler")(
+        Organisation.objects.none().query, connection, db
+    )
+    fields = [*get_user_model()._meta.concrete_fields, *Organisation._meta.concrete_fields]
+    return compiler.get_converters([f.get_col(f.model._meta.db_table) for f in fields])
+
+
 def user_and_role_organisation(
     user_id: int, org_id: int
 ) -> tuple[AbstractBaseUser | None, Organisation | None]:
@@ -126,32 +154,22 @@ def user_and_role_organisation(
     also learns whether it holds more than one role (``holds_several_roles``), which is all
     the organisation switcher of a single-role user needs to know."""
     User = get_user_model()
-    user_fields = list(User._meta.concrete_fields)
-    org_fields = list(Organisation._meta.concrete_fields)
-    columns = [f"u.{f.column}" for f in user_fields] + [f"o.{f.column}" for f in org_fields]
-    sql = (
-        f"SELECT {', '.join(columns)}, {_several_roles_sql('u.id')} "  # noqa: S608
-        f"FROM {User._meta.db_table} u "
-        f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = %s AND {_role_sql('u.id')} "
-        "WHERE u.id = %s"
-    )
+    user_fields = User._meta.concrete_fields
+    org_fields = Organisation._meta.concrete_fields
     codename = ACT_FOR_ORGANISATION
     params = [codename, codename, org_id, codename, codename, user_id]
     db = router.db_for_read(User)
     connection = connections[db]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_user_and_org_sql(), params)
         row = cursor.fetchone()
     if row is None:
         return None, None
-    # The backend's conversions (datetimes and booleans on SQLite), as the ORM's raw() does.
-    compiler = connection.ops.compiler("SQLCompiler")(User.objects.none().query, connection, db)
-    fields = user_fields + org_fields
-    converters = compiler.get_converters([f.get_col(f.model._meta.db_table) for f in fields])
     several = bool(row[-1])
-    row = row[:-1]
-    if converters:
-        row = next(iter(compiler.apply_converters([row], converters)))
+    row = list(row[:-1])
+    for pos, (converters, column) in _user_and_org_converters(db).items():
+        for converter in converters:
+            row[pos] = converter(row[pos], column, connection)
     user_values, org_values = row[: len(user_fields)], row[len(user_fields) :]
     user = User.from_db(db, [f.attname for f in user_fields], user_values)
     user.holds_several_roles = several

@@ -1,5 +1,6 @@
 """``{% id_url "app:view" obj.pk %}``: ``{% url %}`` for a view that takes one id, as every
-row of a list links to its transfer or member.
+row of a list links to its transfer or member; ``{% named_url "app:view" %}`` for one that takes
+none, as the page frame's tabs and links on every page.
 
 Django's ``reverse()`` walks the URL resolver on each call (about 35 µs); a list of twenty rows
 with two links each, and 业务办理 with its nineteen action links, spent a millisecond on it. The
@@ -30,3 +31,13 @@ def _around_id(view_name: str, script_prefix: str) -> tuple[str, str]:
 def id_url(view_name: str, pk) -> str:
     before, after = _around_id(view_name, get_script_prefix())
     return f"{before}{int(pk)}{after}"
+
+
+@lru_cache(maxsize=256)
+def _named(view_name: str, script_prefix: str) -> str:
+    return reverse(view_name)
+
+
+@register.simple_tag
+def named_url(view_name: str) -> str:
+    return _named(view_name, get_script_prefix())
