@@ -167,11 +167,12 @@ else:
     }
 # Sessions: in Redis when there is one (no SQL on a request's way in or out; a Redis restart
 # logs everyone out, as the 30-minute idle limit would soon), else in the database.
+_SESSION_STORE = env_choice("SESSION_STORE", "cache" if _REDIS_URL else "db", ["cache", "db"])
 SESSION_ENGINE = {
-    "cache": "django.contrib.sessions.backends.cache",
+    "cache": "ops.sessions",  # Django's cache store; an unchanged session is saved by a touch
     "db": "django.contrib.sessions.backends.db",
-}[env_choice("SESSION_STORE", "cache" if _REDIS_URL else "db", ["cache", "db"])]
-if SESSION_ENGINE.endswith(".cache") and not _REDIS_URL:
+}[_SESSION_STORE]
+if _SESSION_STORE == "cache" and not _REDIS_URL:
     raise ImproperlyConfigured(
         "SESSION_STORE=cache needs REDIS_URL: the database cache would only add queries."
     )

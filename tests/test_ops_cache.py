@@ -55,7 +55,7 @@ def test_the_settings_choose_redis_when_redis_url_is_set_else_the_database_table
 
 def test_sessions_live_in_redis_when_there_is_one_unless_told_otherwise():
     redis = {"REDIS_URL": "redis://127.0.0.1:6379/3"}
-    assert caches_under(redis, "SESSION_ENGINE") == "django.contrib.sessions.backends.cache"
+    assert caches_under(redis, "SESSION_ENGINE") == "ops.sessions"
     assert caches_under({}, "SESSION_ENGINE") == "django.contrib.sessions.backends.db"
     db = {**redis, "SESSION_STORE": "db"}
     assert caches_under(db, "SESSION_ENGINE") == "django.contrib.sessions.backends.db"
@@ -123,6 +123,58 @@ def test_the_redis_cache_keeps_one_client_per_pool_and_works_from_threads():
         read = list(pool.map(lambda i: cache.get(f"{key}:{i}"), range(200)))
     cache.delete_many([f"{key}:{i}" for i in range(200)])
     assert read == list(range(200))
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
+def test_an_unchanged_session_is_saved_by_moving_its_expiry_alone(settings):
+    from django.contrib.sessions.backends.base import UpdateError
+
+    from ops.redis_cache import RedisCache
+    from ops.sessions import SessionStore
+
+    cache = RedisCache(TEST_REDIS_URL, {})
+    calls = []
+
+    def store(key=None):
+        s = SessionStore(key)
+        s._cache = cache
+        return s
+
+    created = store()
+    created["acting_org_id"] = 7
+    created.save()
+    key = created.session_key
+    client = cache._cache.get_client(write=True)
+    redis_key = cache.make_and_validate_key(created.cache_key)
+    client.expire(redis_key, 5)  # as if the idle limit were nearly up
+
+    seen = store(key)
+    assert seen["acting_org_id"] == 7  # read, not changed
+    original = {name: getattr(cache, name) for name in ("get", "set", "add", "touch")}
+    for name, method in original.items():
+        setattr(cache, name, lambda *a, _m=method, _n=name, **k: calls.append(_n) or _m(*a, **k))
+    try:
+        seen.save()
+        assert calls == ["touch"]  # one round trip, no pickling
+        assert client.ttl(redis_key) > settings.SESSION_COOKIE_AGE - 10
+        assert store(key)["acting_org_id"] == 7
+
+        calls.clear()
+        changed = store(key)
+        changed["acting_org_id"] = 8
+        changed.save()  # changed: written whole, as Django writes it
+        assert "set" in calls
+        assert store(key)["acting_org_id"] == 8
+
+        gone = store(key)
+        assert gone["acting_org_id"] == 8
+        cache.delete(created.cache_key)
+        with pytest.raises(UpdateError):  # ended elsewhere (logout): not brought back
+            gone.save()
+    finally:
+        for name in original:
+            cache.__dict__.pop(name, None)
+        cache.delete(created.cache_key)
 
 
 @pytest.fixture
