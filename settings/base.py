@@ -176,6 +176,8 @@ if _SESSION_STORE == "cache" and not _REDIS_URL:
     raise ImproperlyConfigured(
         "SESSION_STORE=cache needs REDIS_URL: the database cache would only add queries."
     )
+# Widgets written in Python where Django's templates are the plain ones (ops.widgets).
+FORM_RENDERER = "ops.widgets.WidgetRenderer"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
