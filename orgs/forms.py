@@ -55,17 +55,42 @@ def chinese_messages(field: forms.Field, name: str) -> dict[str, str]:
     return messages
 
 
+def _rewritten(field: forms.Field, name: str) -> dict[str, str]:
+    """The messages of ``field`` to replace: those it still has from Django, or lacks."""
+    defaults = _django_defaults(field)
+    return {
+        code: message
+        for code, message in chinese_messages(field, name).items()
+        if field.error_messages.get(code) in (None, defaults.get(code))
+    }
+
+
 class ChineseErrors:
-    """Mixin for forms: replaces Django's generic messages, keeps the form's own."""
+    """Mixin for forms: replaces Django's generic messages, keeps the form's own.
+
+    A declared field's rewrite is worked out once per form class (the messages follow from the
+    field as declared); a field added or replaced when a form is made, each time."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        declared = type(self).__dict__.get("_chinese_messages")
+        if declared is None:
+            declared = {
+                name: (_shape(field), _rewritten(field, name))
+                for name, field in self.base_fields.items()
+            }
+            type(self)._chinese_messages = declared
         for name, field in self.fields.items():
-            defaults = _django_defaults(field)
-            for code, message in chinese_messages(field, name).items():
-                current = field.error_messages.get(code)
-                if current is None or current == defaults.get(code):
-                    field.error_messages[code] = message
+            shape, messages = declared.get(name, (None, None))
+            if shape != _shape(field):
+                messages = _rewritten(field, name)
+            field.error_messages.update(messages)
+
+
+def _shape(field: forms.Field) -> tuple:
+    """What a field's messages follow from."""
+    limits = (getattr(field, "min_value", None), getattr(field, "max_value", None))
+    return (type(field), str(field.label), *limits)
 
 
 class Form(ChineseErrors, forms.Form):

@@ -157,6 +157,35 @@ def test_no_form_says_what_django_says_by_default():
     assert messages["invalid"] == "天数请填写数字。"
 
 
+def test_messages_follow_a_field_changed_as_the_form_is_made():
+    """Declared fields' messages are worked out once per form class; a field added or changed
+    for one form (another label, another range) gets its own."""
+    from django import forms
+
+    from orgs.forms import Form
+
+    class DaysForm(Form):
+        days = forms.IntegerField(label="天数", min_value=1, max_value=30)
+
+    class ShorterDaysForm(DaysForm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    for _ in range(2):  # the second form uses what the first worked out
+        assert DaysForm({"days": "31"}).errors["days"] == ["天数应为1至30之间的数。"]
+
+    class OtherForm(Form):
+        days = forms.IntegerField(label="天数", min_value=1, max_value=30)
+
+        def __init__(self, *args, limit: int, **kwargs):
+            self.base_fields["days"] = forms.IntegerField(label="期限", max_value=limit)
+            super().__init__(*args, **kwargs)
+
+    assert OtherForm({"days": "99"}, limit=9).errors["days"] == ["期限不能大于9。"]
+    assert OtherForm({"days": "99"}, limit=5).errors["days"] == ["期限不能大于5。"]
+    assert ShorterDaysForm({}).errors["days"] == ["请填写天数。"]
+
+
 def test_forms_are_not_checked_by_the_browser(client_as):
     """novalidate: the browser's bubble ("Please fill out this field.") never replaces the
     server's Chinese message."""
