@@ -85,6 +85,7 @@ class Command(BaseCommand):
         gc.freeze()  # as a gunicorn worker does once it has loaded the application
         rows = self._measure(orgs, o["repeat"])
         self._print(orgs, rows)
+        self._prepared()
 
     def _sample_orgs(self) -> list[Organisation]:
         """The middle province, its middle city and county, a grassroots committee with a busy
@@ -171,6 +172,25 @@ class Command(BaseCommand):
                     )
                 self.stdout.write(f"  {org.get_level_display()} {label}: {rows[label][col]}")
         return rows
+
+    def _prepared(self):
+        """With DB_PREPARED_STATEMENTS: which statements PostgreSQL now runs with a generic
+        plan on this connection (one plan for any values), to read before trusting them."""
+        with connection.cursor() as c:
+            c.execute(
+                "SELECT generic_plans, custom_plans, statement FROM pg_prepared_statements "
+                "ORDER BY generic_plans DESC"
+            )
+            rows = c.fetchall()
+        if not rows:
+            return
+        generic = [r for r in rows if r[0]]
+        self.stdout.write(
+            f"\n预备语句 {len(rows)} 条，其中 {len(generic)} 条已改用通用计划（generic plan）："
+        )
+        for generic_plans, custom_plans, statement in generic:
+            text = " ".join(statement.split())
+            self.stdout.write(f"- {generic_plans} / {custom_plans}：{text[:160]}")
 
     def _print(self, orgs, rows):
         members = Member.objects.count()
