@@ -110,7 +110,14 @@ def counts(org: Organisation, period: Period) -> dict[str, int]:
             "sent_back": kept.get("sb", 0),
         }
     in_period = Q(at__gte=period.start_at, at__lt=period.end_at)
-    events = TransferEvent.objects.filter(in_period, transfer__source_path__startswith=org.path)
+    # Only a launched transfer is revoked after launch, rejected or sent back, and a launched
+    # transfer keeps its launch time: saying so lets PostgreSQL find the subtree's transfers
+    # through the (source_path, launched_at) index instead of reading all of them.
+    events = TransferEvent.objects.filter(
+        in_period,
+        transfer__source_path__startswith=org.path,
+        transfer__launched_at__isnull=False,
+    )
     return events.aggregate(
         revoked=Count("id", filter=Q(action=EventAction.REVOKE, state_before__in=_launched())),
         rejected=Count("id", filter=Q(action=EventAction.REJECT)),
