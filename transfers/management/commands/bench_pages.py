@@ -190,7 +190,8 @@ class Command(BaseCommand):
         )
         for generic_plans, custom_plans, statement in generic:
             text = " ".join(statement.split())
-            self.stdout.write(f"- {generic_plans} / {custom_plans}：{text[:160]}")
+            text = text[text.find(" FROM ") + 1 :] if " FROM " in text else text  # not columns
+            self.stdout.write(f"- 通用 {generic_plans} / 定制 {custom_plans}：{text[:240]}")
 
     def _print(self, orgs, rows):
         members = Member.objects.count()
