@@ -20,6 +20,7 @@ from tests.transfer_helpers import (
     letter,
     org_of,
     receive,
+    reject_at_pending,
     report,
 )
 from tests.transfer_view_helpers import inbound_data, success_message, text
@@ -255,3 +256,34 @@ def test_typing_the_paper_letter_asks_the_type_too(client_as):
     response = client_as("wxy").post(reverse("transfers:inbound_details"), data)
     assert response.status_code == 400
     assert "请选择转接类型。" in text(response)
+
+
+# -- the current letter's last day, kept on the transfer -----------------------------------------
+
+
+def test_every_letter_issued_leaves_its_last_day_on_the_transfer():
+    """确认发起, 更改, 重新发起 and 换发介绍信 each issue a letter; the transfer keeps that letter's
+    expiry (工作督查's 超期未报到 reads it from the transfer's own index)."""
+
+    def kept(transfer):
+        transfer = fresh(transfer)
+        return transfer.letter_expires_on, transfer.letters.get(is_current=True).expires_on
+
+    wxy = actor_for(org_of("wxy"))
+    today = timezone.localdate()
+    launched = launch(draft_to(wxy, org_of("ltx_zb1"), letter=letter(validity_days=10)))
+    assert kept(launched) == (today + dt.timedelta(days=10),) * 2
+
+    reissued = services.reissue_letter(actor=wxy, transfer=expired(), validity_days=30)
+    assert kept(reissued) == (today + dt.timedelta(days=30),) * 2
+
+    gxu = actor_for(org_of("gxu"))
+    changed = services.change_target(actor=gxu, transfer=fresh(reissued), target=org_of("xwcb_zb1"))
+    assert kept(changed)[0] == kept(changed)[1]
+    assert fresh(changed).letters.count() == 3
+
+    returned = reject_at_pending(launch(draft_to(wxy, org_of("ltx_zb1"))))
+    relaunched = services.relaunch(
+        actor=wxy, transfer=fresh(returned), confirmed=True, letter=letter(validity_days=20)
+    )
+    assert kept(relaunched) == (today + dt.timedelta(days=20),) * 2

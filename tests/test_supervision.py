@@ -22,7 +22,7 @@ from tests.transfer_helpers import (
 )
 from transfers import services, supervision
 from transfers.errors import TransferError
-from transfers.models import EventAction, Letter, TransferType
+from transfers.models import EventAction, Letter, Transfer, TransferType
 
 pytestmark = pytest.mark.django_db
 
@@ -98,9 +98,9 @@ def test_a_sibling_cannot_remind_through_the_url(client_as):
 def test_received_members_past_their_letter_are_overdue_unreported():
     transfer = receive(approve_all(launched_days_ago(1)), org_of("ltx_zb1"))
     assert transfer not in supervision.overdue_unreported(org_of("ltx"))
-    Letter.objects.filter(transfer=transfer).update(
-        expires_on=timezone.localdate() - dt.timedelta(days=1)
-    )
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    Letter.objects.filter(transfer=transfer).update(expires_on=yesterday)
+    Transfer.objects.filter(pk=transfer.pk).update(letter_expires_on=yesterday)  # kept with it
     assert transfer in supervision.overdue_unreported(org_of("ltx"))
     assert transfer in supervision.overdue_unreported(org_of("ltx_zb1"))
     assert transfer not in supervision.overdue_unreported(org_of("wxy"))

@@ -76,8 +76,7 @@ def overdue_unreported(org: Organisation) -> QuerySet[Transfer]:
     return Transfer.objects.filter(
         state=TransferState.RECEIVED,
         dest_path__startswith=org.path,
-        letters__is_current=True,
-        letters__expires_on__lt=timezone.localdate(),
+        letter_expires_on__lt=timezone.localdate(),  # the current letter's, kept on the row
     ).select_related("dest_branch")
 
 

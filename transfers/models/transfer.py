@@ -125,6 +125,9 @@ class Transfer(models.Model):
     validity_days = models.PositiveSmallIntegerField("有效期（天）", default=90)
     member_phone = models.CharField("党员联系电话", max_length=20, blank=True)
     letter_remarks = models.CharField("介绍信备注", max_length=500, blank=True)
+    # The current letter's last day, kept with the transfer when a letter is issued (工作督查's
+    # 超期未报到 counts a province's received members by it, from an index, not via letters).
+    letter_expires_on = models.DateField("介绍信有效期至", null=True, blank=True, editable=False)
     # For 跨省（系统）转入: the member as typed from the paper letter (or from the exchange zone).
     inbound_member = models.JSONField("转入党员信息", null=True, blank=True)
     origin_letter_number = models.CharField("原介绍信编号", max_length=40, blank=True)
@@ -193,6 +196,11 @@ class Transfer(models.Model):
                 fields=["dest_path", "-received_on", "-id"],
                 condition=Q(state=TransferState.RECEIVED),
                 name="transfers_not_reported_idx",
+            ),
+            models.Index(
+                fields=["dest_path", "letter_expires_on"],
+                condition=Q(state=TransferState.RECEIVED),
+                name="transfers_unrep_expiry_idx",
             ),
             models.Index(
                 fields=["initiator", "-id"],

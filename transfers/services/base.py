@@ -328,7 +328,8 @@ def _create_steps(
 def _issue_letter(transfer: Transfer, *, now: dt.datetime, first: bool = False) -> Letter:
     """Issue the 电子介绍信 (version 1), or a new version with the same serial number.
     ``first``: a draft being launched, which has had no letter yet and whose issuer's row is
-    locked with the transfer's (see ``outbound.launch``)."""
+    locked with the transfer's (see ``outbound.launch``). The transfer learns the letter's last
+    day (``letter_expires_on``), which the caller saves with its other fields after this."""
     previous = None if first else _retire_current_letter(transfer)
     issuer = transfer.initiator
     today = timezone.localdate(now)
@@ -344,6 +345,7 @@ def _issue_letter(transfer: Transfer, *, now: dt.datetime, first: bool = False) 
         sequence = (last or 0) + 1
         serial = f"{issuer.code}-{year}-{sequence:05d}"
     member = _member_facts(transfer)
+    transfer.letter_expires_on = today + dt.timedelta(days=transfer.validity_days)
     return Letter.objects.create(
         transfer=transfer,
         issuer=issuer,
@@ -371,7 +373,7 @@ def _issue_letter(transfer: Transfer, *, now: dt.datetime, first: bool = False) 
         sender_postcode=issuer.postcode,
         seal_org_name=issuer.name,
         issued_on=today,
-        expires_on=today + dt.timedelta(days=transfer.validity_days),
+        expires_on=transfer.letter_expires_on,
         remarks=transfer.letter_remarks,
         created_at=now,
     )

@@ -45,8 +45,8 @@ def reissue_letter(
         rules.require(transfer, actor.org, Action.REISSUE)
         old = transfer.letters.get(is_current=True)
         transfer.validity_days = validity_days
-        _save(transfer, "validity_days")
         letter = _issue_letter(transfer, now=_now())
+        _save(transfer, "validity_days", "letter_expires_on")
         if old.receipt_on is not None:
             # A received member's 回执 stands: the new version carries it.
             for name in RECEIPT_FIELDS:

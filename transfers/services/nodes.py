@@ -220,6 +220,7 @@ def change_target(
         _activate(new_steps[0], now, save=False)
         TransferStep.objects.bulk_create(new_steps)
         transfer.pending_steps = [new_steps[0]]  # where it went, for the screen
+        _issue_letter(transfer, now=now)
         _save(
             transfer,
             "type",
@@ -228,8 +229,8 @@ def change_target(
             "out_of_system",
             "receiver",
             "receiver_path",
+            "letter_expires_on",
         )
-        _issue_letter(transfer, now=now)
         record(
             transfer,
             actor,

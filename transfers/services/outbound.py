@@ -183,8 +183,8 @@ def launch(
         first = _start_round(transfer, actor, now, tree, draft=True)
         transfer.state = TransferState.IN_PROGRESS
         transfer.launched_at = now
-        _save(transfer, "state", "launched_at", "receiver", "receiver_path")
         _issue_letter(transfer, now=now, first=True)
+        _save(transfer, "state", "launched_at", "receiver", "receiver_path", "letter_expires_on")
         record(transfer, actor, EventAction.LAUNCH, TransferState.DRAFT, step=first)
     return transfer
 
@@ -294,6 +294,7 @@ def relaunch(
         first = _start_round(transfer, actor, now, tree, draft=False)
         transfer.state = TransferState.IN_PROGRESS
         transfer.return_reason = ""
+        _issue_letter(transfer, now=now)
         _save(
             transfer,
             "type",
@@ -309,7 +310,7 @@ def relaunch(
             "receiver_path",
             "state",
             "return_reason",
+            "letter_expires_on",
         )
-        _issue_letter(transfer, now=now)
         record(transfer, actor, EventAction.RELAUNCH, TransferState.RETURNED, step=first)
     return transfer

@@ -90,6 +90,12 @@ def build_letters(stdout) -> None:
     with transaction.atomic(), connection.cursor() as c:
         c.execute(LETTERS_SQL)
         made = c.rowcount
+        if made:  # the transfer keeps its current letter's last day, as _issue_letter does
+            c.execute(
+                "UPDATE transfers_transfer t SET letter_expires_on = l.expires_on "
+                "FROM transfers_letter l WHERE l.transfer_id = t.id AND l.is_current "
+                "AND t.letter_expires_on IS NULL"
+            )
     if made:
         stdout.write(f"介绍信：{made:,} 封，{time.perf_counter() - start:.0f} 秒")
 
