@@ -107,7 +107,7 @@ _CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 0)
 # prepares a statement that filters by a path prefix: its best plan depends on the level.
 # Helps only with persistent connections (DB_CONN_MAX_AGE); behind PgBouncer in transaction
 # mode it needs PgBouncer 1.21+ with max_prepared_statements (docs/scaling.md).
-_PREPARED = env_bool("DB_PREPARED_STATEMENTS", False)
+_PREPARED = env_bool("DB_PREPARED_STATEMENTS", True)
 
 
 def _database(url: str) -> dict:

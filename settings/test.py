@@ -2,8 +2,8 @@
 
 import os
 
-# On PostgreSQL the suite binds parameters on the server and prepares statements, so that the
-# option (off by default, docs/configuration.md) keeps working with every query the code makes.
+# On PostgreSQL the suite binds parameters on the server and prepares statements, as production
+# does by default (docs/configuration.md), so every query the code makes works that way.
 os.environ.setdefault("DB_PREPARED_STATEMENTS", "1")
 
 from settings.base import *  # noqa: F403

@@ -208,7 +208,12 @@ PG = "postgres://u@127.0.0.1:5432/db"
 
 @pytest.mark.parametrize(
     ("flag", "url", "expected"),
-    [("", PG, None), ("1", PG, PREPARED), ("1", "sqlite:////tmp/x.sqlite3", None)],
+    [
+        (None, PG, PREPARED),  # on by default
+        ("0", PG, None),
+        ("1", PG, PREPARED),
+        (None, "sqlite:////tmp/x.sqlite3", None),
+    ],
 )
 def test_prepared_statements_are_asked_for_postgresql_only(flag, url, expected):
     code = (
@@ -216,7 +221,9 @@ def test_prepared_statements_are_asked_for_postgresql_only(flag, url, expected):
         "o = settings.DATABASES['default'].get('OPTIONS', {}); "
         "print({k: o[k] for k in ('server_side_binding', 'prepare_threshold') if k in o} or None)"
     )
-    extra = {**PROD_ENV, "DATABASE_URL": url, "DB_PREPARED_STATEMENTS": flag or "0"}
+    extra = {**PROD_ENV, "DATABASE_URL": url}
+    if flag is not None:
+        extra["DB_PREPARED_STATEMENTS"] = flag
     result = python("-c", code, extra=extra)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == str(expected)
