@@ -127,6 +127,7 @@ class Transfer(models.Model):
     letter_remarks = models.CharField("介绍信备注", max_length=500, blank=True)
     # The current letter's last day, kept with the transfer when a letter is issued (工作督查's
     # 超期未报到 counts a province's received members by it, from an index, not via letters).
+    # Transfers finished before it existed have none (migration 0011 filled the unfinished).
     letter_expires_on = models.DateField("介绍信有效期至", null=True, blank=True, editable=False)
     # For 跨省（系统）转入: the member as typed from the paper letter (or from the exchange zone).
     inbound_member = models.JSONField("转入党员信息", null=True, blank=True)

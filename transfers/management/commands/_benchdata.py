@@ -94,7 +94,8 @@ def build_letters(stdout) -> None:
             c.execute(
                 "UPDATE transfers_transfer t SET letter_expires_on = l.expires_on "
                 "FROM transfers_letter l WHERE l.transfer_id = t.id AND l.is_current "
-                "AND t.letter_expires_on IS NULL"
+                "AND t.letter_expires_on IS NULL "
+                "AND t.state IN ('draft', 'in_progress', 'returned', 'received')"
             )
     if made:
         stdout.write(f"介绍信：{made:,} 封，{time.perf_counter() - start:.0f} 秒")
