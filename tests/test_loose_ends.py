@@ -27,7 +27,7 @@ from tests.transfer_view_helpers import inbound_data, success_message, text
 from transfers import exchange, rules, services, supervision
 from transfers.errors import TransferError
 from transfers.letters import letter_status
-from transfers.models import EventAction, ExchangePackage, Letter, TransferState
+from transfers.models import EventAction, ExchangePackage, Letter, Transfer, TransferState
 from transfers.rules import Action
 
 pytestmark = pytest.mark.django_db
@@ -287,3 +287,19 @@ def test_every_letter_issued_leaves_its_last_day_on_the_transfer():
         actor=wxy, transfer=fresh(returned), confirmed=True, letter=letter(validity_days=20)
     )
     assert kept(relaunched) == (today + dt.timedelta(days=20),) * 2
+
+
+def test_the_migration_fills_the_last_day_of_unfinished_transfers_only():
+    import importlib
+
+    from django.db import connection
+
+    backfill = importlib.import_module("transfers.migrations.0011_letter_expiry_on_transfer")
+    wxy = actor_for(org_of("wxy"))
+    waiting = receive(approve_all(launch(draft_to(wxy, org_of("ltx_zb1")))), org_of("ltx_zb1"))
+    done = report(receive(approve_all(launch(draft_to(wxy, org_of("ltx_zb1")))), org_of("ltx_zb1")))
+    Transfer.objects.filter(pk__in=[waiting.pk, done.pk]).update(letter_expires_on=None)
+    with connection.cursor() as cursor:
+        cursor.execute(backfill.BACKFILL)
+    assert fresh(waiting).letter_expires_on == fresh(waiting).letters.get().expires_on
+    assert fresh(done).letter_expires_on is None
