@@ -127,3 +127,37 @@ def test_a_parameter_that_does_not_reach_the_sql_unchanged_is_refused():
         Compiled(lambda pk: TransferStep.objects.filter(pk=pk).prefetch_related("transfer")).all(
             pk=1
         )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_serves_threads_each_on_its_own_connection(demo_db):
+    """Threaded workers (GUNICORN_THREADS): the compiled plan is shared, each thread runs it on
+    its own connection and gets its own objects."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    wxy = actor_for(org_of("wxy"))
+    made = [launch(draft_to(wxy, org_of("ltx_zb1"))) for _ in range(2)]
+    made.append(reject_at_pending(launch(draft_to(wxy, org_of("ltx_zb1")))))
+    statement = selectors._transfer_by_key(False, selectors.DETAIL_PAGE_RELATED)
+    expected = {
+        t.pk: values(Transfer.objects.select_related(*selectors.DETAIL_PAGE_RELATED).get(pk=t.pk))
+        for t in made
+    }
+
+    def read(i):
+        try:
+            t = made[i % len(made)]
+            got = statement.first(pk=t.pk)
+            steps = selectors.path_steps(got)
+            return t.pk, values(got), len(steps), id(connections["default"])
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(read, range(60)))
+    assert all(row == expected[pk] for pk, row, _, _ in results)
+    assert all(n >= 2 for _, _, n, _ in results)
+    assert len({conn for *_, conn in results}) > 1
