@@ -137,13 +137,7 @@ class Compiled:
 
     @staticmethod
     def _instance(plan: _Plan, db, connection, row, known) -> Model:
-        if plan.converters:
-            row = list(row)
-            for pos, (converters, expression) in plan.converters.items():
-                value = row[pos]
-                for converter in converters:
-                    value = converter(value, expression, connection)
-                row[pos] = value
+        row = convert_row(row, plan.converters, connection)
         obj = plan.model.from_db(db, plan.init_list, row[plan.start : plan.end])
         for populator in plan.populators:
             populator.populate(row, obj)
@@ -154,3 +148,15 @@ class Compiled:
             if not field.is_cached(obj):
                 field.set_cached_value(obj, value)
         return obj
+
+
+def convert_row(row, converters: dict, connection) -> list | tuple:
+    """``row`` with the backend's and the fields' conversions applied by position (what
+    ``SQLCompiler.get_converters`` gave), as the ORM applies them to the rows it reads."""
+    if not converters:
+        return row
+    row = list(row)
+    for pos, (functions, expression) in converters.items():
+        for convert in functions:
+            row[pos] = convert(row[pos], expression, connection)
+    return row

@@ -17,6 +17,7 @@ from django.db import connections, router
 from django.db.models import QuerySet
 from guardian.shortcuts import assign_perm, remove_perm
 
+from ops.compiled import convert_row
 from orgs.models import (
     ACT_FOR_ORGANISATION,
     Organisation,
@@ -166,10 +167,7 @@ def user_and_role_organisation(
     if row is None:
         return None, None
     several = bool(row[-1])
-    row = list(row[:-1])
-    for pos, (converters, column) in _user_and_org_converters(db).items():
-        for converter in converters:
-            row[pos] = converter(row[pos], column, connection)
+    row = convert_row(row[:-1], _user_and_org_converters(db), connection)
     user_values, org_values = row[: len(user_fields)], row[len(user_fields) :]
     user = User.from_db(db, [f.attname for f in user_fields], user_values)
     user.holds_several_roles = several

@@ -92,7 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "orgs.context_processors.acting_organisation",
             ],
-            "builtins": ["ops.templatetags.links"],  # {% id_url %}
+            "builtins": ["ops.templatetags.links"],  # {% id_url %}, {% named_url %}
         },
     },
 ]

@@ -1,11 +1,7 @@
 """The test suite: fast hashing, no secure cookies; SQLite unless DATABASE_URL says PostgreSQL."""
 
-import os
-
-# On PostgreSQL the suite binds parameters on the server and prepares statements, as production
-# does by default (docs/configuration.md), so every query the code makes works that way.
-os.environ.setdefault("DB_PREPARED_STATEMENTS", "1")
-
+# On PostgreSQL the suite prepares statements as production does by default
+# (DB_PREPARED_STATEMENTS, docs/configuration.md), so every query the code makes works that way.
 from settings.base import *  # noqa: F403
 
 SECRET_KEY = "test-only-not-secret-zhuanjie-key-0123456789abcdef"

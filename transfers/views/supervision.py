@@ -219,7 +219,7 @@ def supervision_export(request, which: str):
             for s in qs.iterator(chunk_size=2000)
         )
     elif which == "unreported":
-        qs = supervision.overdue_unreported(org).prefetch_related("letters")
+        qs = supervision.overdue_unreported(org)
         rows = (
             [
                 t.member_name,
@@ -227,7 +227,7 @@ def supervision_export(request, which: str):
                 t.source_name,
                 t.dest_branch.name if t.dest_branch_id else "",
                 t.received_on,
-                t.current_letter.expires_on if t.current_letter else None,
+                t.letter_expires_on,  # the current letter's, kept on the row
             ]
             for t in qs.order_by(*supervision.UNREPORTED_ORDERING)
         )
