@@ -16,6 +16,7 @@ from django.db import DatabaseError, transaction
 
 from audit.models import AuditEvent, EventType, Outcome
 from members.text import clean_text
+from ops import writes
 from ops.net import client_ip
 
 logger = logging.getLogger(__name__)
@@ -109,10 +110,7 @@ def record_all(rows: list[AuditEvent]) -> list[AuditEvent]:
         logger.warning("audit event %s not recorded: transaction is being rolled back", kinds)
         return []
     try:
-        if len(rows) == 1:
-            rows[0].save()
-        else:
-            AuditEvent.objects.bulk_create(rows)
+        writes.insert(rows)
     except DatabaseError:
         # The trail must not turn a refusal into a server error; the failure itself is logged.
         logger.exception("audit event %s could not be recorded", kinds)

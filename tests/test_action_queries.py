@@ -6,6 +6,8 @@ session store's own queries are left out: with sessions in the cache (production
 with the database backend add two (read and save).
 """
 
+import itertools
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -101,3 +103,33 @@ def test_the_page_after_an_action_reads_each_thing_once(client_as, stage_name, w
         if "django_session" not in q["sql"] and not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
     ]
     assert len(queries) <= budget, "\n".join(queries)
+
+
+# The actions whose screen authorises and locks the transfer in its own transaction (all but
+# 确认发起, which locks the member first).
+LOCKED_BY_THE_SCREEN = [a for a in ACTIONS if a != "launch"]
+
+
+@pytest.mark.parametrize("action", LOCKED_BY_THE_SCREEN)
+def test_an_action_runs_in_its_screens_transaction_without_a_savepoint_of_its_own(
+    client_as, action
+):
+    """The test's own transaction turns the screen's into a savepoint; the service adds none
+    (it would cost two statements on every action)."""
+    build, who, data, *_ = ACTIONS[action]
+    transfer = build()
+    client = client_as(who)
+    client.get("/")
+    form = data(transfer)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(url(action, transfer), form)
+    assert response.status_code == 302
+    sql = [q["sql"] for q in ctx.captured_queries]
+    # Not counting the database session store's own (the tests' settings; production has none).
+    savepoints = [
+        s
+        for s, then in itertools.pairwise(sql)
+        if s.startswith("SAVEPOINT") and "django_session" not in then
+    ]
+    # 接收 moves the member in a savepoint of its own, to catch a clash with another move.
+    assert len(savepoints) == (2 if action == "receive" else 1), "\n".join(q["sql"] for q in ctx.captured_queries)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils import timezone
 from members.idcard import PHONE_RE, age_on
 from members.models import Member, MemberState
 from members.text import clean_text
+from ops import writes
 from ops.compiled import Compiled
 from orgs.models import Level, Organisation
 from orgs.tree import Ancestry
@@ -145,6 +146,15 @@ def lock(
     return (qs.select_related(*related) if related else qs).get(pk=pk)
 
 
+def atomic_for(transfer: Transfer | int) -> transaction.Atomic:
+    """An action's transaction: its own (a savepoint inside another), or, when its caller holds
+    ``transfer``'s row lock (an action's screen: ``selectors.visible_transfer(..., lock=True)``),
+    the caller's, without a savepoint. A refusal then rolls back the whole of it, which had only
+    read the row; a savepoint would cost two more statements on every action."""
+    owned = isinstance(transfer, Transfer) and holds_lock(transfer)
+    return transaction.atomic(savepoint=not owned)
+
+
 def _check_version(transfer: Transfer, expected_version: int | None) -> None:
     if expected_version is not None and transfer.version != expected_version:
         raise rules.stale(transfer)
@@ -152,7 +162,7 @@ def _check_version(transfer: Transfer, expected_version: int | None) -> None:
 
 def _save(transfer: Transfer, *fields: str) -> None:
     transfer.version += 1
-    transfer.save(update_fields=[*fields, "version"])
+    writes.update(transfer, [*fields, "version"])
 
 
 def event(
@@ -190,14 +200,14 @@ def record(
 ) -> TransferEvent:
     """Write one event (the fields of ``event``); the audit trail's row follows it."""
     written = event(transfer, actor, action, before, **fields)
-    written.save(force_insert=True)
+    record_all([written])
     return written
 
 
 def record_all(events: list[TransferEvent]) -> None:
     """Write ``events`` in one INSERT, their ids in this order; the audit trail writes its rows
     for them in one more (``events_recorded``)."""
-    TransferEvent.objects.bulk_create(events)
+    writes.insert(events)
     events_recorded.send(sender=TransferEvent, events=events)
 
 
@@ -208,7 +218,7 @@ def _activate(step: TransferStep, now: dt.datetime, *, save: bool = True) -> Non
     step.pending_since = now
     step.due_at = now + dt.timedelta(days=settings.SUPERVISION_OVERDUE_DAYS)
     if save:
-        step.save(update_fields=["state", "pending_since", "due_at"])
+        writes.update(step, ["state", "pending_since", "due_at"])
 
 
 def _act(
@@ -226,7 +236,7 @@ def _act(
     step.acted_at = now
     step.opinion = opinion
     if save:
-        step.save(update_fields=["state", "actor", "acted_at", "opinion"])
+        writes.update(step, ["state", "actor", "acted_at", "opinion"])
 
 
 _OPEN_STEPS = Compiled(

@@ -21,6 +21,7 @@ from transfers.services.base import (
     _round_steps,
     _save,
     _text,
+    atomic_for,
     event,
     lock,
     record,
@@ -33,7 +34,7 @@ from transfers.services.receipts import withdraw_electronic_receipt
 
 def revoke(*, actor: Actor, transfer: Transfer, expected_version: int | None = None) -> Transfer:
     """撤销: the initiating organisation withdraws an unfinished transfer (irreversible)."""
-    with transaction.atomic():
+    with atomic_for(transfer):
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
         rules.require(transfer, actor.org, Action.REVOKE)
@@ -57,7 +58,7 @@ def revoke(*, actor: Actor, transfer: Transfer, expected_version: int | None = N
 
 def report(*, actor: Actor, transfer: Transfer, expected_version: int | None = None) -> Transfer:
     """报到: the member has reported to the new branch; the transfer is complete."""
-    with transaction.atomic():
+    with atomic_for(transfer):
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
         rules.require(transfer, actor.org, Action.REPORT)
@@ -79,7 +80,7 @@ def send_back(
     """退回 (from 未报到): committees only; the member returns to the source branch and the
     transfer to its initiator."""
     reason = _text(reason, field="reason", label="退回原因", required=True)
-    with transaction.atomic():
+    with atomic_for(transfer):
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
         rules.require(transfer, actor.org, Action.SEND_BACK)

@@ -1,7 +1,5 @@
 """换发介绍信: a new version of an expired letter for a member not yet reported."""
 
-from django.db import transaction
-
 from transfers import rules
 from transfers.models import EventAction, Transfer
 from transfers.rules import Action
@@ -12,6 +10,7 @@ from transfers.services.base import (
     _now,
     _require,
     _save,
+    atomic_for,
     lock,
     record,
 )
@@ -39,7 +38,7 @@ def reissue_letter(
         "介绍信有效期应为1至90天（最长3个月）。",
         "validity_days",
     )
-    with transaction.atomic():
+    with atomic_for(transfer):
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
         rules.require(transfer, actor.org, Action.REISSUE)

@@ -39,6 +39,7 @@ from transfers.services.base import (
     _round_steps,
     _save,
     _text,
+    atomic_for,
     check_phone,
     event,
     lock,
@@ -61,7 +62,7 @@ def approve(
 ) -> Transfer:
     """同意: this node approves; the next node's step becomes pending."""
     opinion = _text(opinion, field="opinion", label="审批意见")
-    with transaction.atomic():
+    with atomic_for(transfer):
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
         pending, following = _open_steps(transfer)
@@ -83,7 +84,7 @@ def reject(
 ) -> Transfer:
     """不同意: returned along the path, node by node, to the initiating organisation."""
     reason = _text(reason, field="reason", label="不同意的理由", required=True)
-    with transaction.atomic():
+    with atomic_for(transfer):
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
         steps = _round_steps(transfer)
@@ -168,7 +169,7 @@ def change_target(
 ) -> Transfer:
     """更改: this node sends the member to another target; the path is re-planned from here."""
     opinion = _text(opinion, field="opinion", label="更改说明")
-    with transaction.atomic():
+    with atomic_for(transfer):
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
         steps = _round_steps(transfer)
@@ -258,7 +259,7 @@ def receive(
     """接收: the receiving committee places the member in one of its branches (state 未报到)."""
     remarks = _text(remarks, field="remarks", label="备注")
     handler_phone = check_phone(handler_phone, field="handler_phone", label="转入办理人员联系电话")
-    with transaction.atomic():
+    with atomic_for(transfer):
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
         step = rules.require(transfer, actor.org, Action.RECEIVE)
@@ -378,7 +379,7 @@ def conclude(
 ) -> Transfer:
     """办结: the member leaves the system on the paper letter; the exchange package goes to
     ``receiver`` (the receiving province or system), which only that side can import."""
-    with transaction.atomic():
+    with atomic_for(transfer):
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
         step = rules.require(transfer, actor.org, Action.CONCLUDE)

@@ -35,6 +35,7 @@ from transfers.services.base import (
     _plan_steps,
     _require,
     _save,
+    atomic_for,
     check_phone,
     direct_branch_ids,
     lock,
@@ -244,7 +245,7 @@ def relaunch(
     expected_version: int | None = None,
 ) -> Transfer:
     """重新发起 after a return: the initiator may correct the application; a new round starts."""
-    with transaction.atomic():
+    with atomic_for(transfer):
         transfer = lock(transfer, related=("initiator",))
         _check_version(transfer, expected_version)
         rules.require(transfer, actor.org, Action.RELAUNCH)

@@ -3,7 +3,6 @@ exchange import received in this deployment sends back by itself."""
 
 import datetime as dt
 
-from django.db import transaction
 from django.utils import timezone
 
 from transfers import rules
@@ -20,6 +19,7 @@ from transfers.services.base import (
     _require,
     _save,
     _text,
+    atomic_for,
     check_phone,
     lock,
     record,
@@ -46,7 +46,7 @@ def record_paper_receipt(
     handler_phone = check_phone(
         handler_phone, field="handler_phone", label="经办人联系电话", required=False
     )
-    with transaction.atomic():
+    with atomic_for(transfer):
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
         rules.require(transfer, actor.org, Action.RECEIPT)

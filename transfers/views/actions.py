@@ -6,8 +6,6 @@ what happened. Only the organisation the rules allow is offered the page."""
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -50,23 +48,23 @@ def _action(
     ``extra``: more for the page, or a function of the transfer giving it.
     """
     if request.method == "POST":
-        with transaction.atomic():
-            # Authorised and locked in one query; the service takes the locked row as it is.
-            transfer = selectors.visible_transfer(request.org, pk, lock=True, related=related)
-            form = form_class(request.POST, **(form_kwargs or (lambda t: {}))(transfer))
-            if form.is_valid():
-                try:
+        try:
+            with transaction.atomic():
+                # Authorised and locked in one query; the service takes the locked row as it is
+                # and acts in this transaction, so a refusal rolls all of it back.
+                transfer = selectors.visible_transfer(request.org, pk, lock=True, related=related)
+                form = form_class(request.POST, **(form_kwargs or (lambda t: {}))(transfer))
+                if form.is_valid():
                     result = perform(transfer, form)
-                except TransferError as error:
-                    transfer.refresh_from_db()  # the page shows what is stored, not the attempt
-                    if error.field in form.fields or error.field == "target":
-                        _apply_error(form, error)  # next to the field it concerns
-                    else:
-                        messages.error(request, error.message)  # once, at the top of the page
-                else:
                     fresh = result is transfer
                     messages.success(request, f"{done}{_where_now(transfer, fresh=fresh)}")
                     return redirect("transfers:detail", pk=transfer.pk)
+        except TransferError as error:
+            transfer.refresh_from_db()  # the page shows what is stored, not the attempt
+            if error.field in form.fields or error.field == "target":
+                _apply_error(form, error)  # next to the field it concerns
+            else:
+                messages.error(request, error.message)  # once, at the top of the page
         status = 400
     elif not rules.allowed_actions(
         transfer := selectors.visible_transfer(request.org, pk), request.org
@@ -200,18 +198,24 @@ def change_preview(request, pk: int):
 @committee_required
 def receive(request, pk: int):
     """接收: 转入本组织时间, 转入支部, 转入办理人员联系电话, 备注, and the two confirmations."""
-    post = request.method == "POST"
-    with transaction.atomic() if post else nullcontext():
-        # A POST authorises and locks the transfer in one query; the service takes that row.
-        transfer = selectors.visible_transfer(request.org, pk, lock=post, related=("target",))
-        if not post and not rules.allowed_actions(transfer, request.org)["receive"]:
+    if request.method != "POST":
+        transfer = selectors.visible_transfer(request.org, pk, related=("target",))
+        if not rules.allowed_actions(transfer, request.org)["receive"]:
             messages.error(request, "该转接当前不能由本党组织办理“接收”。")
             return redirect("transfers:detail", pk=transfer.pk)
-        if post:
-            form = _receive_form(request, transfer, request.POST)
-            if form.is_valid():
-                d = form.cleaned_data
-                try:
+        form = _receive_form(request, transfer)
+        status = 200
+    else:
+        try:
+            with transaction.atomic():
+                # Authorised and locked in one query; the service takes that row and acts in
+                # this transaction, so a refusal rolls all of it back.
+                transfer = selectors.visible_transfer(
+                    request.org, pk, lock=True, related=("target",)
+                )
+                form = _receive_form(request, transfer, request.POST)
+                if form.is_valid():
+                    d = form.cleaned_data
                     services.receive(
                         actor=_actor(request),
                         transfer=transfer,
@@ -223,20 +227,16 @@ def receive(request, pk: int):
                         confirmed_checked=d["confirmed_checked"],
                         expected_version=d.get("version"),
                     )
-                except TransferError as error:
-                    transfer.refresh_from_db()  # the page shows what is stored, not the attempt
-                    _apply_error(form, error)
-                else:
                     messages.success(
                         request,
                         f"已接收{transfer.member_name}，编入{d['branch'].name}，"
                         "等待党员报到（未报到）。",
                     )
                     return redirect("transfers:detail", pk=transfer.pk)
-            status = 400
-        else:
-            form = _receive_form(request, transfer)
-            status = 200
+        except TransferError as error:
+            transfer.refresh_from_db()  # the page shows what is stored, not the attempt
+            _apply_error(form, error)
+        status = 400
     return render(
         request,
         "transfers/receive_form.html",

@@ -238,21 +238,31 @@ def apply_launch(request):
 def relaunch(request, pk: int):
     """Returned to the initiator: correct the application and launch it again."""
     post = request.method == "POST"
-    with transaction.atomic() if post else nullcontext():
-        # A POST authorises and locks the transfer in one query; the service takes that row.
-        transfer = selectors.visible_transfer(request.org, pk, lock=post, related=("initiator",))
-        if transfer.initiator_id != request.org.pk or transfer.state != TransferState.RETURNED:
-            messages.error(request, "只有被退回至本党组织的转接可以修改后重新发起。")
-            return redirect("transfers:detail", pk=pk)
-        inbound = transfer.type == TransferType.INBOUND
-        if post:
-            form = ApplicationForm(request.POST, initiator=request.org, inbound=inbound)
-            confirm = ConfirmLaunchForm(request.POST)
-            confirm.is_valid()
-            version = request.POST.get("version", "").strip()
-            expected = int(version) if version.isascii() and version.isdigit() else None
-            if form.is_valid():
-                try:
+    try:
+        with transaction.atomic() if post else nullcontext():
+            # A POST authorises and locks the transfer in one query; the service takes that row
+            # and acts in this transaction, so a refusal rolls all of it back.
+            transfer = selectors.visible_transfer(
+                request.org, pk, lock=post, related=("initiator",)
+            )
+            if transfer.initiator_id != request.org.pk or transfer.state != TransferState.RETURNED:
+                messages.error(request, "只有被退回至本党组织的转接可以修改后重新发起。")
+                return redirect("transfers:detail", pk=pk)
+            inbound = transfer.type == TransferType.INBOUND
+            if not post:
+                form = ApplicationForm(
+                    initial=_initial_from([transfer], []), initiator=request.org, inbound=inbound
+                )
+                confirm = ConfirmLaunchForm()
+                status = 200
+            else:
+                form = ApplicationForm(request.POST, initiator=request.org, inbound=inbound)
+                confirm = ConfirmLaunchForm(request.POST)
+                confirm.is_valid()
+                version = request.POST.get("version", "").strip()
+                expected = int(version) if version.isascii() and version.isdigit() else None
+                status = 400
+                if form.is_valid():
                     relaunched = services.relaunch(
                         actor=_actor(request),
                         transfer=transfer,
@@ -260,23 +270,15 @@ def relaunch(request, pk: int):
                         expected_version=expected,
                         **_planned(form),
                     )
-                except TransferError as error:
-                    transfer.refresh_from_db()  # the page shows what is stored, not the attempt
-                    if error.field == "confirmed":
-                        confirm.add_error("confirmed", error.message)
-                    else:
-                        _apply_error(form, error)
-                else:
                     where = _where_now(relaunched, fresh=True)
                     messages.success(request, f"已重新发起。{where}")
                     return redirect("transfers:detail", pk=pk)
-            status = 400
+    except TransferError as error:
+        transfer.refresh_from_db()  # the page shows what is stored, not the attempt
+        if error.field == "confirmed":
+            confirm.add_error("confirmed", error.message)
         else:
-            form = ApplicationForm(
-                initial=_initial_from([transfer], []), initiator=request.org, inbound=inbound
-            )
-            confirm = ConfirmLaunchForm()
-            status = 200
+            _apply_error(form, error)
     return render(
         request,
         "transfers/relaunch_form.html",

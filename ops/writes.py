@@ -1,0 +1,142 @@
+"""UPDATE and INSERT statements built once per process, for the rows every action writes.
+
+``Model.save(update_fields=…)`` and ``bulk_create`` build their statement anew on each call: an
+UpdateQuery or InsertQuery, its compiler, the quoted column list, the deferred-field and
+related-object checks, the model signals. A 同意 writes five rows (two steps, the transfer,
+its event and the audit row) and that machinery cost more than PostgreSQL took to write them.
+
+``update(obj, fields)`` writes what ``obj.save(update_fields=fields)`` writes; ``insert(objs)``
+what ``Model.objects.bulk_create(objs)`` writes, setting each object's key from ``RETURNING``.
+The SQL (column list, placeholders) is kept per model, fields and database; the values go
+through each field's ``pre_save`` and ``get_db_prep_save`` as the ORM sends them, through
+Django's cursor (counted, logged, routed for writing).
+
+What they do not do, they leave to Django rather than skip: a model with ``pre_save`` or
+``post_save`` receivers is saved by ``save()`` (``insert`` sends no signals, as ``bulk_create``
+sends none); a value that is an expression, a field with its own placeholder, a database that
+cannot return keys from an INSERT go the ORM's way. ``tests/test_writes.py`` compares the rows
+with those the ORM writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import Model
+from django.db.models.fields import AutoFieldMixin
+from django.db.models.signals import post_save, pre_save
+
+_UPDATES: dict[tuple, tuple | None] = {}
+_INSERTS: dict[tuple, tuple | None] = {}
+
+
+def update(obj: Model, fields: Iterable[str]) -> None:
+    """``obj.save(update_fields=fields)``: the row's ``fields`` as ``obj`` holds them now."""
+    fields = tuple(fields)
+    model = type(obj)
+    if obj.pk is None or pre_save.has_listeners(model) or post_save.has_listeners(model):
+        obj.save(update_fields=fields)
+        return
+    db = router.db_for_write(model, instance=obj)
+    connection = connections[db]
+    key = (model, fields, db)
+    if key not in _UPDATES:
+        _UPDATES[key] = _update_plan(model, fields, connection)
+    plan = _UPDATES[key]
+    values = None if plan is None else _values(obj, plan[1], connection, add=False)
+    if values is None:
+        obj.save(update_fields=fields)
+        return
+    sql, _, pk = plan
+    values.append(pk.get_db_prep_value(obj.pk, connection))
+    with transaction.mark_for_rollback_on_error(db), connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.db = db
+
+
+def insert(objs: Sequence[Model]) -> Sequence[Model]:
+    """``bulk_create(objs)`` for new objects of one model: one INSERT, their keys set from it in
+    this order. No ``save()`` and no signals, as with ``bulk_create``."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    if any(type(o) is not model or not o._state.adding or o.pk is not None for o in objs):
+        raise ValueError("insert() takes new objects of one model.")
+    db = router.db_for_write(model)
+    connection = connections[db]
+    key = (model, db)
+    if key not in _INSERTS:
+        _INSERTS[key] = _insert_plan(model, connection)
+    plan = _INSERTS[key]
+    values = []
+    if plan is not None:
+        for obj in objs:
+            row = _values(obj, plan[1], connection, add=True)
+            if row is None:
+                values = None
+                break
+            values.extend(row)
+    if plan is None or values is None:
+        return model._base_manager.using(db).bulk_create(objs)
+    head, _, row, returning = plan
+    sql = f"{head} VALUES {', '.join([row] * len(objs))} {returning}"
+    with transaction.mark_for_rollback_on_error(db), connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        keys = cursor.fetchall()
+    for obj, (pk,) in zip(objs, keys, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = db
+    return objs
+
+
+# -- the statements ---------------------------------------------------------------------------
+
+
+def _update_plan(model, fields: tuple[str, ...], connection):
+    meta, qn = model._meta, connection.ops.quote_name
+    targets = [meta.get_field(name) for name in fields]
+    if any(
+        not f.concrete or f.primary_key or f.many_to_many or hasattr(f, "get_placeholder")
+        for f in targets
+    ):
+        return None
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in targets)
+    # Names from the model, quoted; values only as parameters.
+    sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
+    return sql, targets, meta.pk
+
+
+def _insert_plan(model, connection):
+    meta, qn = model._meta, connection.ops.quote_name
+    if not (
+        isinstance(meta.pk, AutoFieldMixin) and connection.features.can_return_rows_from_bulk_insert
+    ):
+        return None
+    targets = [f for f in meta.concrete_fields if not f.primary_key]
+    if any(hasattr(f, "get_placeholder") or f.generated for f in targets):
+        return None
+    head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in targets)})"
+    row = f"({', '.join(['%s'] * len(targets))})"
+    return head, targets, row, f"RETURNING {qn(meta.pk.column)}"
+
+
+def _values(obj, targets, connection, *, add: bool) -> list | None:
+    """The values the ORM would send for ``targets`` of ``obj``; None where it would do more
+    than send a value (an expression) or refuse (a related object not saved yet)."""
+    values = []
+    for field in targets:
+        if field.many_to_one and field.is_cached(obj):
+            related = field.get_cached_value(obj)
+            if related is not None and (
+                related.pk is None or getattr(obj, field.attname) in field.empty_values
+            ):
+                return None  # not saved yet (save() says which), or saved since: save() mends it
+        value = field.pre_save(obj, add)
+        if hasattr(value, "resolve_expression"):
+            return None
+        values.append(field.get_db_prep_save(value, connection))
+    return values
