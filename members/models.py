@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from members.idcard import mask_id_number, normalize_id_number
+from ops.choices import ChoiceLabels
 from orgs.fields import PathField
 from orgs.models import Level, Organisation
 
@@ -37,7 +38,7 @@ class MemberQuerySet(models.QuerySet):
         return self.exclude(state=MemberState.OUT_OF_SYSTEM)
 
 
-class Member(models.Model):
+class Member(ChoiceLabels, models.Model):
     name = models.CharField("姓名", max_length=50)
     gender = models.CharField("性别", max_length=6, choices=Gender.choices)
     ethnicity = models.CharField("民族", max_length=20, default="汉族")

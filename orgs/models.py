@@ -6,6 +6,7 @@ from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from treebeard.mp_tree import MP_Node
 
+from ops.choices import ChoiceLabels
 from orgs.fields import PathField
 
 ACT_FOR_ORGANISATION = "act_for_organisation"
@@ -43,7 +44,7 @@ class Authority(models.IntegerChoices):
     NATIONAL = 3, "全国"
 
 
-class Organisation(MP_Node):
+class Organisation(ChoiceLabels, MP_Node):
     """A party organisation: a committee (党委), a general branch (党总支) or a branch (党支部)."""
 
     # Overrides MP_Node.path to get byte-wise comparison on PostgreSQL (see PathField). Unique

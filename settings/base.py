@@ -92,7 +92,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "orgs.context_processors.acting_organisation",
             ],
-            "builtins": ["ops.templatetags.links"],  # {% id_url %}, {% named_url %}
+            # {% id_url %}, {% named_url %}; |date for the pages' formats, written directly.
+            "builtins": ["ops.templatetags.links", "ops.templatetags.dates"],
         },
     },
 ]

@@ -132,4 +132,6 @@ def test_an_action_runs_in_its_screens_transaction_without_a_savepoint_of_its_ow
         if s.startswith("SAVEPOINT") and "django_session" not in then
     ]
     # 接收 moves the member in a savepoint of its own, to catch a clash with another move.
-    assert len(savepoints) == (2 if action == "receive" else 1), "\n".join(q["sql"] for q in ctx.captured_queries)
+    assert len(savepoints) == (2 if action == "receive" else 1), "\n".join(
+        q["sql"] for q in ctx.captured_queries
+    )

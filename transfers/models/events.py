@@ -7,6 +7,7 @@ from django.db import models
 from django.dispatch import Signal
 from django.utils import timezone
 
+from ops.choices import ChoiceLabels
 from orgs.models import Organisation
 from transfers.models.choices import EventAction, TransferState
 from transfers.models.steps import TransferStep
@@ -25,7 +26,7 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise TypeError("转接日志只能追加，不能删除。")
 
 
-class TransferEvent(models.Model):
+class TransferEvent(ChoiceLabels, models.Model):
     """The append-only log: one row per thing that happened to a transfer.
 
     The model refuses updates and deletes; on PostgreSQL a trigger refuses them in the database

@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from members.idcard import mask_id_number
 from members.models import Gender, PartyStatus
+from ops.choices import ChoiceLabels
 from orgs.models import Organisation
 from transfers.models.transfer import Transfer, days_until
 
 
-class Letter(models.Model):
+class Letter(ChoiceLabels, models.Model):
     """电子介绍信: the official three-part form (存根 / 介绍信 / 回执), one serial number.
 
     Issued at 确认发起; 更改 or 重新发起 issue a new version with the same serial

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ops.choices import ChoiceLabels
 from orgs.fields import PathField
 from orgs.models import Organisation
 from transfers.models.choices import Direction, StepRole, StepState
@@ -18,7 +19,7 @@ class TransferStepQuerySet(models.QuerySet):
         return self.filter(org=org, state=StepState.PENDING)
 
 
-class TransferStep(models.Model):
+class TransferStep(ChoiceLabels, models.Model):
     """One organisation on a transfer's path (转接路径), with what it did there."""
 
     transfer = models.ForeignKey(

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from members.idcard import mask_id_number
 from members.models import Gender, Member
+from ops.choices import ChoiceLabels
 from orgs.fields import PathField
 from orgs.models import Organisation
 from transfers.models.choices import (
@@ -44,7 +45,7 @@ class TransferQuerySet(models.QuerySet):
         return self.filter(dest_path__startswith=org.path)
 
 
-class Transfer(models.Model):
+class Transfer(ChoiceLabels, models.Model):
     """One member's move from one organisation to another (组织关系转接)."""
 
     type = models.CharField("转接类型", max_length=16, choices=TransferType.choices)
