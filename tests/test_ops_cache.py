@@ -150,7 +150,9 @@ def test_an_unchanged_session_is_saved_by_moving_its_expiry_alone(settings):
 
     seen = store(key)
     assert seen["acting_org_id"] == 7  # read, not changed
-    original = {name: getattr(cache, name) for name in ("get", "set", "add", "touch")}
+    original = {
+        name: getattr(cache, name) for name in ("get", "set", "add", "touch", "set_existing")
+    }
     for name, method in original.items():
         setattr(cache, name, lambda *a, _m=method, _n=name, **k: calls.append(_n) or _m(*a, **k))
     try:
@@ -159,18 +161,21 @@ def test_an_unchanged_session_is_saved_by_moving_its_expiry_alone(settings):
         assert client.ttl(redis_key) > settings.SESSION_COOKIE_AGE - 10
         assert store(key)["acting_org_id"] == 7
 
-        calls.clear()
         changed = store(key)
-        changed["acting_org_id"] = 8
-        changed.save()  # changed: written whole, as Django writes it
-        assert "set" in calls
+        changed["acting_org_id"] = 8  # read (one get), then changed
+        calls.clear()
+        changed.save()  # changed: written whole if still there, in one round trip
+        assert calls == ["set_existing"]
+        assert client.ttl(redis_key) > settings.SESSION_COOKIE_AGE - 10
         assert store(key)["acting_org_id"] == 8
 
         gone = store(key)
         assert gone["acting_org_id"] == 8
         cache.delete(created.cache_key)
+        gone["acting_org_id"] = 9
         with pytest.raises(UpdateError):  # ended elsewhere (logout): not brought back
             gone.save()
+        assert cache.get(created.cache_key) is None
     finally:
         for name in original:
             cache.__dict__.pop(name, None)
