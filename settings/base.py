@@ -235,6 +235,15 @@ USE_I18N = True
 # Chinese for what third-party apps leave in English (django-axes in 系统管理).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
+# The pages render inside {% localize off %} (templates/base.html): a number or a date printed
+# without a filter takes these formats instead of being localised value by value (three format
+# lookups each; a list page prints some 250 numbers). They are zh-hans's own, so the text is the
+# same (tests/test_localize_off.py).
+DATE_FORMAT = SHORT_DATE_FORMAT = "Y年n月j日"
+DATETIME_FORMAT = SHORT_DATETIME_FORMAT = "Y年n月j日 H:i"
+TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "Y年n月"
+MONTH_DAY_FORMAT = "m月j日"
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
