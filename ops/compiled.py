@@ -12,9 +12,12 @@ with its own values through Django's cursor (so it is counted, logged and routed
 query) and builds the same model instances a queryset would, ``select_related`` rows included.
 
 Only for querysets whose shape does not depend on the values: a key lookup, a list by a foreign
-key. Not for ``prefetch_related``, nor for a lookup that transforms its value (``startswith``
-adds ``%``; such statements are planned per value anyway, see ``ops.postgresql``).
-``tests/test_compiled.py`` checks every statement built this way against its queryset.
+key, a subtree by its path (``startswith``, ``contains``, ``endswith``: the value is escaped
+and wrapped in ``%`` as the lookup does it; PostgreSQL still plans such a statement for each
+value, see ``ops.postgresql``). Not for ``prefetch_related``, nor for a value the ORM changes
+otherwise. ``bind`` gives the SQL and values without running them, for a statement that
+embeds it (``orgs.paging.count_together``). ``tests/test_compiled.py`` checks every statement
+built this way against its queryset.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ def _marker(value):
 class _Plan:
     sql: str
     params: tuple
-    slots: dict[str, tuple[int, ...]]  # parameter name → positions in params
+    slots: dict[str, tuple[tuple[int, str], ...]]  # parameter → (position, LIKE kind or "")
     for_update: bool
     model: type[Model]
     start: int
@@ -75,14 +78,24 @@ class Compiled:
         connection = connections[db]
         if plan.for_update and not connection.in_atomic_block:
             raise TransactionManagementError("select_for_update outside of a transaction")
-        values = list(plan.params)
-        for name, positions in plan.slots.items():
-            for i in positions:
-                values[i] = params[name]
         with connection.cursor() as cursor:
-            cursor.execute(plan.sql, values)
+            cursor.execute(plan.sql, self._values(plan, params, connection))
             rows = cursor.fetchall()
         return [self._instance(plan, db, connection, row, known) for row in rows]
+
+    def bind(self, **params) -> Bound:
+        """The statement for ``params`` and the database it is for, not run."""
+        plan, db = self._plan(params)
+        return Bound(db, plan.sql, self._values(plan, params, connections[db]))
+
+    @staticmethod
+    def _values(plan: _Plan, params, connection) -> list:
+        values = list(plan.params)
+        for name, positions in plan.slots.items():
+            value = params[name]
+            for i, kind in positions:
+                values[i] = _like(kind, value, connection) if kind else value
+        return values
 
     def first(self, **params) -> Model | None:
         rows = self.all(**params)
@@ -110,7 +123,11 @@ class Compiled:
         compiler = qs.query.get_compiler(using=db)
         sql, sql_params = compiler.as_sql()
         slots = {
-            name: tuple(i for i, p in enumerate(sql_params) if p == marker)
+            name: tuple(
+                (i, kind)
+                for i, p in enumerate(sql_params)
+                if (kind := _slot_kind(p, marker)) is not None
+            )
             for name, marker in markers.items()
         }
         missing = [name for name, positions in slots.items() if not positions]
@@ -148,6 +165,35 @@ class Compiled:
             if not field.is_cached(obj):
                 field.set_cached_value(obj, value)
         return obj
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A compiled statement with its values: the database alias, the SQL and its parameters."""
+
+    db: str
+    sql: str
+    params: list
+
+
+# How a LIKE lookup turns its value into the parameter (after escaping % and _ in it).
+_LIKE = {"startswith": "{}%", "contains": "%{}%", "endswith": "%{}"}
+
+
+def _slot_kind(param, marker) -> str | None:
+    """Whether the parameter ``param`` is ``marker`` as given (""), as a LIKE lookup sends it
+    (its kind), or neither (None)."""
+    if param == marker:
+        return ""
+    if isinstance(marker, str) and isinstance(param, str):
+        for kind, pattern in _LIKE.items():
+            if param == pattern.format(marker):
+                return kind
+    return None
+
+
+def _like(kind: str, value: str, connection) -> str:
+    return _LIKE[kind].format(connection.ops.prep_for_like_query(value))
 
 
 def convert_row(row, converters: dict, connection) -> list | tuple:

@@ -22,6 +22,8 @@ from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, connections
 from django.db.models import Q, QuerySet
 
+from ops.compiled import Bound
+
 
 @dataclass(frozen=True)
 class Page:
@@ -65,9 +67,10 @@ def count_display(queryset: QuerySet) -> str:
 
 @dataclass(frozen=True)
 class Count:
-    """The rows of one or more querysets, added up: exactly, or to ``cap`` + 1."""
+    """The rows of one or more querysets, added up: exactly, or to ``cap`` + 1. A compiled
+    statement (``ops.compiled.Bound``) stands for the ids it selects, capped as it was built."""
 
-    querysets: tuple[QuerySet, ...]
+    querysets: tuple[QuerySet | Bound, ...]
     cap: int | None = None
 
 
@@ -77,14 +80,18 @@ def count_together(counts: Mapping[K, QuerySet | Count]) -> dict[K, int]:
     A bare queryset counts to ``BADGE_CAP`` + 1 (enough for ``badge`` to say "999+"). Each
     count is the primary keys of its queryset, compiled by the ORM as ``.count()`` would and
     run as a scalar subquery, so the lists' rules stay in their selectors; a queryset that can
-    match nothing costs no SQL.
+    match nothing costs no SQL. A count the page shows every time (a tab's badge) can come
+    compiled once per process (``ops.compiled.Bound``, see ``transfers.selectors.tab_count``).
     """
     parts: dict[str, list[tuple[K, str, list]]] = {}  # database: (key, sql, params)
     totals = dict.fromkeys(counts, 0)
     for key, count in counts.items():
-        if isinstance(count, QuerySet):
+        if isinstance(count, QuerySet | Bound):
             count = Count((count,), cap=BADGE_CAP)
         for queryset in count.querysets:
+            if isinstance(queryset, Bound):  # compiled once; selects what it counts, capped
+                parts.setdefault(queryset.db, []).append((key, queryset.sql, queryset.params))
+                continue
             ids = queryset.order_by().values("pk")
             if count.cap is not None:
                 ids = ids[: count.cap + 1]
@@ -114,10 +121,10 @@ class Counts:
     them is read; a count never read is never run. ``page_counts(request)`` is the page's."""
 
     def __init__(self) -> None:
-        self._waiting: dict[int, QuerySet | Count] = {}
+        self._waiting: dict[int, QuerySet | Count | Bound] = {}
         self._known: dict[int, int] = {}
 
-    def add(self, count: QuerySet | Count) -> Callable[[], int]:
+    def add(self, count: QuerySet | Count | Bound) -> Callable[[], int]:
         """A function giving ``count``'s value (a bare queryset: to ``BADGE_CAP`` + 1)."""
         key = len(self._waiting) + len(self._known)
         self._waiting[key] = count

@@ -18,6 +18,7 @@ from tests.transfer_helpers import (
     org_of,
     receive,
     reject_at_pending,
+    report,
 )
 from transfers import selectors
 from transfers.models import Transfer, TransferEvent, TransferStep
@@ -117,10 +118,49 @@ def test_a_locking_statement_needs_a_transaction(demo_db):
         assert statement.first(pk=t.pk).pk == t.pk
 
 
+@pytest.mark.parametrize("lookup", ["startswith", "contains", "endswith", "icontains"])
+def test_a_like_parameter_is_escaped_and_wrapped_as_the_lookup_does_it(transfers, lookup):
+    statement = Compiled(
+        lambda value: Organisation.objects.filter(**{f"name__{lookup}": value}).order_by("pk")
+    )
+    for value in ["广西", "委员会", "中共广西某大学", "%", "_", "100%_", "no such"]:
+        expected = list(Organisation.objects.filter(**{f"name__{lookup}": value}).order_by("pk"))
+        assert statement.all(value=value) == expected, value
+
+
+def test_a_subtree_by_its_path_is_what_the_queryset_gives(transfers):
+    statement = Compiled(
+        lambda path, pk: (
+            Organisation.objects.filter(path__startswith=path).exclude(pk=pk).order_by("path")
+        )
+    )
+    for username in ("gxu", "wxy", "wxy_zb1"):
+        org = org_of(username)
+        expected = list(
+            Organisation.objects.filter(path__startswith=org.path)
+            .exclude(pk=org.pk)
+            .order_by("path")
+        )
+        assert statement.all(path=org.path, pk=org.pk) == expected
+
+
+def test_a_bound_statement_runs_as_its_queryset(transfers):
+    org = org_of("gxu")
+    statement = Compiled(
+        lambda path: Organisation.objects.filter(path__startswith=path).values("pk")
+    )
+    bound = statement.bind(path=org.path)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({bound.sql}) c", bound.params)  # noqa: S608
+        [(n,)] = cursor.fetchall()
+    assert bound.db == "default"
+    assert n == Organisation.objects.filter(path__startswith=org.path).count()
+
+
 def test_a_parameter_that_does_not_reach_the_sql_unchanged_is_refused():
-    statement = Compiled(lambda prefix: Organisation.objects.filter(path__startswith=prefix))
+    statement = Compiled(lambda year: Organisation.objects.filter(name__startswith=str(year)[:2]))
     with pytest.raises(ValueError, match="unchanged"):
-        statement.all(prefix="0001")
+        statement.all(year="2026")
     with pytest.raises(TypeError):
         Compiled(lambda flag: Organisation.objects.filter(is_active=flag)).all(flag=True)
     with pytest.raises(ValueError, match="prefetch"):
@@ -161,3 +201,36 @@ def test_one_statement_serves_threads_each_on_its_own_connection(demo_db):
     assert all(row == expected[pk] for pk, row, _, _ in results)
     assert all(n >= 2 for _, _, n, _ in results)
     assert len({conn for *_, conn in results}) > 1
+
+
+TAB_SELECTORS = {
+    "out_todo": None,  # exact: steps and own drafts and returns (outgoing_todo_count)
+    "out_done": selectors.outgoing_done,
+    "out_progress": selectors.outgoing_progress,
+    "out_history": selectors.outgoing_history,
+    "in_todo": selectors.incoming_todo,
+    "in_done": selectors.incoming_done,
+    "in_unreported": selectors.not_reported,
+    "in_history": selectors.incoming_history,
+}
+
+
+@pytest.mark.parametrize("who", ["gx", "gxu", "wxy", "wxy_zb1", "ltx", "ltx_zb1"])
+def test_the_tab_badges_count_what_their_lists_hold(transfers, who):
+    """Each tab's count, compiled once (selectors.tab_count), is its list's, for any office."""
+    from orgs.paging import BADGE_CAP, count_together
+
+    wxy = actor_for(org_of("wxy"))
+    report(receive(approve_all(launch(draft_to(wxy, org_of("ltx_zb1")))), org_of("ltx_zb1")))
+    draft_to(wxy, org_of("ltx_zb1"))  # a draft of its own
+    org = org_of(who)
+    got = count_together({tab: selectors.tab_count(tab, org) for tab in TAB_SELECTORS})
+    for tab, selector in TAB_SELECTORS.items():
+        if selector is None:
+            expected = sum(qs.count() for qs in selectors.outgoing_todo_count(org).querysets)
+        else:
+            expected = min(selector(org).count(), BADGE_CAP + 1)
+        assert got[tab] == expected, tab
+    assert any(got.values())
+    if who == "ltx_zb1":
+        assert got["in_history"] == 1

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from django.db.models import QuerySet
-
-from orgs.paging import badge, page_counts, paginate
+from orgs.paging import Count, badge, page_counts, paginate
 from transfers import selectors
 from transfers.errors import TransferError
 from transfers.models import Transfer, TransferState
@@ -21,28 +19,28 @@ def _tabs(request, section: str, current: str) -> dict:
     """The sub-tabs of 转出 or 接收 with their counts (all of them in one statement)."""
     org = request.org
     if section == "out":
-        tabs = [
-            ("out_todo", "待办工作", selectors.outgoing_todo_count(org)),
-            ("out_done", "已办工作", selectors.outgoing_done(org)),
-            ("out_progress", "转接进度", selectors.outgoing_progress(org)),
-            ("out_history", "转出历史", selectors.outgoing_history(org)),
+        names = [
+            ("out_todo", "待办工作"),
+            ("out_done", "已办工作"),
+            ("out_progress", "转接进度"),
+            ("out_history", "转出历史"),
         ]
     else:
-        tabs = [
-            ("in_todo", "待办工作", selectors.incoming_todo(org)),
-            ("in_done", "已办工作", selectors.incoming_done(org)),
-            ("in_unreported", "未报到", selectors.not_reported(org)),
-            ("in_history", "接收历史", selectors.incoming_history(org)),
+        names = [
+            ("in_todo", "待办工作"),
+            ("in_done", "已办工作"),
+            ("in_unreported", "未报到"),
+            ("in_history", "接收历史"),
         ]
+    # Compiled once per process (selectors.tab_count): a tab bar is on every list page.
+    tabs = [(name, label, selectors.tab_count(name, org)) for name, label in names]
     # Counted with the page's list when the template first shows one (orgs.paging.Counts);
     # the template calls each function.
     counts = page_counts(request)
     shown = []
     for name, label, count in tabs:
         value = counts.add(count)
-        shown.append(
-            (name, label, partial(_badge, value) if isinstance(count, QuerySet) else value)
-        )
+        shown.append((name, label, value if isinstance(count, Count) else partial(_badge, value)))
     return {"section": section, "subtabs": shown, "current": current}
 
 
