@@ -24,12 +24,13 @@ def _home(request):
     )
     counts = count_together(
         {
-            "out_todo": selectors.outgoing_todo_count(org),
-            "in_todo": selectors.incoming_todo(org),
-            "unreported": selectors.not_reported(org),
+            # The tabs' own counts, compiled once per process (selectors.tab_count).
+            "out_todo": selectors.tab_count("out_todo", org),
+            "in_todo": selectors.tab_count("in_todo", org),
+            "unreported": selectors.tab_count("in_unreported", org),
             "overdue": Count((overdue_here,)),
             "overdue_below": supervision.overdue_steps(org),
-            "progress": selectors.outgoing_progress(org),
+            "progress": selectors.tab_count("out_progress", org),
         }
     )
     exact = ("out_todo", "overdue")
