@@ -18,7 +18,7 @@ workers = env_int("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1, minim
 threads = env_int("GUNICORN_THREADS", 1, minimum=1)
 timeout = env_int("GUNICORN_TIMEOUT", 60, minimum=1)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30, minimum=1)
-max_requests = env_int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 10000)
 max_requests_jitter = max_requests // 10
 
 # The application logs one JSON line per request (ops.logs); gunicorn's access log would say it
