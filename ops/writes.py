@@ -129,7 +129,7 @@ def _values(obj, targets, connection, *, add: bool) -> list | None:
     than send a value (an expression) or refuse (a related object not saved yet)."""
     values = []
     for field in targets:
-        if field.many_to_one and field.is_cached(obj):
+        if field.is_relation and field.is_cached(obj):  # a foreign key or one-to-one
             related = field.get_cached_value(obj)
             if related is not None and (
                 related.pk is None or getattr(obj, field.attname) in field.empty_values
