@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, connections
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from ops.compiled import Bound
 
@@ -50,6 +50,17 @@ class Page:
         return zip(
             range(self.first_index, self.first_index + len(self.rows)), self.rows, strict=True
         )
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    """A list's first page from statements compiled once (``transfers.list_statements``): the
+    order and size it was built for, its first ``n`` rows, and its ids to ``cap`` + 1."""
+
+    ordering: list[str]
+    size: int
+    rows: Callable[[int], list]
+    count: Callable[[int | None], Bound]
 
 
 BADGE_CAP = 999
@@ -211,6 +222,7 @@ def paginate(
     size: int | None = None,
     count_cap: int | None = None,
     counts: Counts | None = None,
+    first: FirstPage | None = None,
 ) -> Page:
     """One page of ``queryset`` in ``ordering``, which must end in a unique field (the id).
 
@@ -219,9 +231,16 @@ def paginate(
     stops at ``count_cap`` (default ``COUNT_CAP``) and is run with the page's other ``counts``
     when first read. Only the primary keys are counted: the list's joins and prefetches would
     make the count read every joined row too.
+
+    ``first``: the same list's first page compiled once, used when no cursor is given and the
+    order and size are the ones it was built for (``queryset`` must then be that list as its
+    selector gives it, unsearched); the rows are prefetched as ``queryset`` says.
     """
     size = size or settings.PAGE_SIZE
     cap = settings.COUNT_CAP if count_cap is None else count_cap
+    compiled = first is not None and size == first.size and list(ordering) == first.ordering
+    if compiled and not (after or before):
+        return _first_page(queryset, first, ordering, size, cap, counts)
     counted = (counts or Counts()).add(Count((queryset,), cap=cap))
 
     backwards = False
@@ -264,4 +283,22 @@ def paginate(
         first_index=start + 1,
         next_cursor=next_cursor,
         prev_cursor=prev_cursor,
+    )
+
+
+def _first_page(queryset, first: FirstPage, ordering, size, cap, counts) -> Page:
+    """``paginate``'s first page, from the compiled statements of ``first``."""
+    counted = (counts or Counts()).add(first.count(cap))
+    rows = first.rows(size + 1)
+    if queryset._prefetch_related_lookups:
+        prefetch_related_objects(rows, *queryset._prefetch_related_lookups)
+    has_next = len(rows) > size
+    rows = rows[:size]
+    return Page(
+        rows=rows,
+        counted=counted,
+        cap=cap,
+        first_index=1,
+        next_cursor=_encode(_key(rows[-1], ordering), len(rows)) if rows and has_next else None,
+        prev_cursor=None,
     )

@@ -20,7 +20,7 @@ from tests.transfer_helpers import (
     reject_at_pending,
     report,
 )
-from transfers import selectors
+from transfers import list_statements, selectors
 from transfers.models import Transfer, TransferEvent, TransferStep
 from transfers.services import base as services_base
 
@@ -217,14 +217,15 @@ TAB_SELECTORS = {
 
 @pytest.mark.parametrize("who", ["gx", "gxu", "wxy", "wxy_zb1", "ltx", "ltx_zb1"])
 def test_the_tab_badges_count_what_their_lists_hold(transfers, who):
-    """Each tab's count, compiled once (selectors.tab_count), is its list's, for any office."""
+    """Each tab's count, compiled once (list_statements.tab_count), is its list's, for any
+    office."""
     from orgs.paging import BADGE_CAP, count_together
 
     wxy = actor_for(org_of("wxy"))
     report(receive(approve_all(launch(draft_to(wxy, org_of("ltx_zb1")))), org_of("ltx_zb1")))
     draft_to(wxy, org_of("ltx_zb1"))  # a draft of its own
     org = org_of(who)
-    got = count_together({tab: selectors.tab_count(tab, org) for tab in TAB_SELECTORS})
+    got = count_together({tab: list_statements.tab_count(tab, org) for tab in TAB_SELECTORS})
     for tab, selector in TAB_SELECTORS.items():
         if selector is None:
             expected = sum(qs.count() for qs in selectors.outgoing_todo_count(org).querysets)
@@ -234,3 +235,82 @@ def test_the_tab_badges_count_what_their_lists_hold(transfers, who):
     assert any(got.values())
     if who == "ltx_zb1":
         assert got["in_history"] == 1
+
+
+FIRST_PAGES = {
+    "out_todo": (selectors.outgoing_todo, selectors.TODO_ORDERING),
+    "out_own": (list_statements._own_work, ["-id"]),
+    "out_done": (selectors.outgoing_done, selectors.DONE_ORDERING),
+    "out_progress": (selectors.outgoing_progress, selectors.PROGRESS_ORDERING),
+    "out_history": (selectors.outgoing_history, selectors.HISTORY_ORDERING),
+    "in_todo": (selectors.incoming_todo, selectors.TODO_ORDERING),
+    "in_done": (selectors.incoming_done, selectors.DONE_ORDERING),
+    "in_unreported": (selectors.not_reported, selectors.NOT_REPORTED_ORDERING),
+    "in_history": (selectors.incoming_history, selectors.HISTORY_ORDERING),
+}
+
+
+def _shown(page) -> list:
+    """What a list row shows of each row: its fields, its row values and its prefetches."""
+    out = []
+    for row in page.rows:
+        t = getattr(row, "transfer", row)
+        out.append(
+            (
+                row.pk,
+                t.pk,
+                t.gender_display,
+                t.dest_branch_name,
+                t.letter_days_left(),
+                [s.pk for s in getattr(t, "pending_steps", [])],
+                [s.pk for s in getattr(t, "route_steps", [])],
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("who", ["gxu", "wxy", "wxy_zb1", "ltx", "ltx_zb1"])
+def test_each_first_page_compiled_once_is_its_lists(transfers, who, settings):
+    """Rows (with what they show), order, next-page cursor and count: the same from the compiled
+    first page (list_statements.first_page) as from the list's queryset."""
+    from orgs.paging import count_together, paginate
+
+    settings.PAGE_SIZE = 2  # a next page with the fixture's few transfers
+    wxy = actor_for(org_of("wxy"))
+    report(receive(approve_all(launch(draft_to(wxy, org_of("ltx_zb1")))), org_of("ltx_zb1")))
+    for _ in range(2):
+        launch(draft_to(wxy, org_of("ltx_zb1")))
+    draft_to(wxy, org_of("ltx_zb1"))
+    org = org_of(who)
+    for name, (selector, ordering) in FIRST_PAGES.items():
+        ours = paginate(selector(org), ordering, first=list_statements.first_page(name, org))
+        theirs = paginate(selector(org), ordering)
+        assert _shown(ours) == _shown(theirs), name
+        assert ours.next_cursor == theirs.next_cursor, name
+        assert (ours.count, ours.first_index, ours.prev_cursor) == (
+            theirs.count,
+            theirs.first_index,
+            theirs.prev_cursor,
+        ), name
+    assert count_together({"n": list_statements.first_page("in_history", org).count(None)})
+
+
+def test_a_cursor_or_another_size_or_order_goes_the_orms_way(transfers):
+    """The compiled first page stands only for the page it was built for."""
+    from orgs.paging import FirstPage, paginate
+
+    def unused(_):
+        raise AssertionError("the compiled first page was used")
+
+    org = org_of("wxy")
+    qs, ordering = selectors.outgoing_done(org), selectors.DONE_ORDERING
+    first = list_statements.first_page("out_done", org)
+    refusing = FirstPage(ordering=first.ordering, size=first.size, rows=unused, count=unused)
+    page = paginate(qs, ordering, first=refusing, size=1)
+    assert len(page.rows) == 1
+    assert page.next_cursor
+    paginate(qs, ordering, first=refusing, after=page.next_cursor)
+    paginate(qs, ordering, first=refusing, before=page.next_cursor)
+    paginate(qs, ["id"], first=refusing)
+    with pytest.raises(AssertionError, match="compiled first page"):
+        paginate(qs, ordering, first=refusing)

@@ -29,9 +29,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from members.models import Member
-from ops.compiled import Bound, Compiled
+from ops.compiled import Compiled
 from orgs.models import Organisation
-from orgs.paging import BADGE_CAP, Count
+from orgs.paging import Count
 from transfers.locking import mark_locked
 from transfers.models import (
     ACTED_STEP_STATES,
@@ -358,57 +358,6 @@ def incoming_history(org: Organisation, f: Filters | None = None) -> QuerySet[Tr
 
 
 HISTORY_ORDERING = ["-finished_at", "-id"]
-
-
-# -- the tabs' badges, compiled once -----------------------------------------------------------
-
-
-def _standin(pk: int | None = None, path: str = "") -> Organisation:
-    """An organisation as the list selectors read it (its key or its path), so that their
-    count statements can be compiled once with marker values (ops.compiled)."""
-    org = Organisation(pk=pk, path=path)
-    org._state.adding = False
-    return org
-
-
-class _OrgCount:
-    """The count of one organisation's list (its selector's ids, to ``cap`` + 1 or all of
-    them), compiled once per process and bound to the organisation of each page."""
-
-    def __init__(self, selector, *, by: str, cap: int | None = BADGE_CAP):
-        self.by = by  # what of the organisation the selector reads: "pk" or "path"
-        self.statement = Compiled(lambda **org: _ids(selector(_standin(**org)), cap))
-
-    def __call__(self, org: Organisation) -> Bound:
-        return self.statement.bind(**{self.by: getattr(org, self.by)})
-
-
-def _ids(qs: QuerySet, cap: int | None) -> QuerySet:
-    ids = qs.prefetch_related(None).order_by().values("pk")
-    return ids if cap is None else ids[: cap + 1]
-
-
-_TAB_COUNTS = {
-    # exact: the pending steps and the own drafts and returns (outgoing_todo_count)
-    "out_todo": (
-        _OrgCount(lambda o: outgoing_todo_count(o).querysets[0], by="pk", cap=None),
-        _OrgCount(lambda o: outgoing_todo_count(o).querysets[1], by="pk", cap=None),
-    ),
-    "out_done": (_OrgCount(outgoing_done, by="pk"),),
-    "out_progress": (_OrgCount(outgoing_progress, by="path"),),
-    "out_history": (_OrgCount(outgoing_history, by="path"),),
-    "in_todo": (_OrgCount(incoming_todo, by="pk"),),
-    "in_done": (_OrgCount(incoming_done, by="pk"),),
-    "in_unreported": (_OrgCount(not_reported, by="path"),),
-    "in_history": (_OrgCount(incoming_history, by="path"),),
-}
-
-
-def tab_count(tab: str, org: Organisation) -> Count | Bound:
-    """The number on ``tab`` for ``org``, as ``orgs.paging.count_together`` counts it: the
-    badge's (to 999+) for a list, exact for 转出 · 待办工作 (a ``Count``)."""
-    parts = tuple(count(org) for count in _TAB_COUNTS[tab])
-    return Count(parts) if tab == "out_todo" else parts[0]
 
 
 def visible_transfers(org: Organisation) -> QuerySet[Transfer]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from orgs.paging import Count, badge, page_counts, paginate
-from transfers import selectors
+from transfers import list_statements
 from transfers.errors import TransferError
 from transfers.models import Transfer, TransferState
 from transfers.services import Actor
@@ -32,8 +32,8 @@ def _tabs(request, section: str, current: str) -> dict:
             ("in_unreported", "未报到"),
             ("in_history", "接收历史"),
         ]
-    # Compiled once per process (selectors.tab_count): a tab bar is on every list page.
-    tabs = [(name, label, selectors.tab_count(name, org)) for name, label in names]
+    # Compiled once per process (list_statements): a tab bar is on every list page.
+    tabs = [(name, label, list_statements.tab_count(name, org)) for name, label in names]
     # Counted with the page's list when the template first shows one (orgs.paging.Counts);
     # the template calls each function.
     counts = page_counts(request)
@@ -48,7 +48,9 @@ def _badge(value) -> str:
     return badge(value())
 
 
-def _page(request, qs, ordering, prefix="", size: int | None = None):
+def _page(request, qs, ordering, prefix="", size: int | None = None, first: str = ""):
+    """One page of ``qs``. ``first``: the name of the list ``qs`` is, unsearched, whose first
+    page is compiled once (``list_statements.first_page``); empty after a search."""
     return paginate(
         qs,
         ordering,
@@ -56,6 +58,7 @@ def _page(request, qs, ordering, prefix="", size: int | None = None):
         before=request.GET.get(f"{prefix}before"),
         size=size,
         counts=page_counts(request),
+        first=list_statements.first_page(first, request.org) if first else None,
     )
 
 

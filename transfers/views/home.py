@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from orgs.paging import Count, badge, count_together
 from orgs.scoping import org_required
-from transfers import selectors, supervision
+from transfers import list_statements, supervision
 from transfers.models import StepState, TransferStep
 
 
@@ -24,13 +24,13 @@ def _home(request):
     )
     counts = count_together(
         {
-            # The tabs' own counts, compiled once per process (selectors.tab_count).
-            "out_todo": selectors.tab_count("out_todo", org),
-            "in_todo": selectors.tab_count("in_todo", org),
-            "unreported": selectors.tab_count("in_unreported", org),
+            # The tabs' own counts, compiled once per process (list_statements.tab_count).
+            "out_todo": list_statements.tab_count("out_todo", org),
+            "in_todo": list_statements.tab_count("in_todo", org),
+            "unreported": list_statements.tab_count("in_unreported", org),
             "overdue": Count((overdue_here,)),
             "overdue_below": supervision.overdue_steps(org),
-            "progress": selectors.tab_count("out_progress", org),
+            "progress": list_statements.tab_count("out_progress", org),
         }
     )
     exact = ("out_todo", "overdue")

@@ -50,17 +50,19 @@ def _work_search(request) -> tuple[WorkSearchForm, selectors.WorkFilters, int | 
     return form, filters, d.get("size")
 
 
-def _todo_page(request, qs):
+def _todo_page(request, qs, name: str):
     form, filters, size = _work_search(request)
     qs = selectors.search_todo(qs, filters)
-    page = _page(request, qs, selectors.todo_ordering(filters), size=size)
+    first = "" if form.is_bound else name  # unsearched: the compiled first page
+    page = _page(request, qs, selectors.todo_ordering(filters), size=size, first=first)
     return form, filters, page
 
 
-def _done_page(request, qs):
+def _done_page(request, qs, name: str):
     form, filters, size = _work_search(request)
     qs = selectors.search_done(qs, filters)
-    return form, _page(request, qs, selectors.done_ordering(filters), size=size)
+    first = "" if form.is_bound else name
+    return form, _page(request, qs, selectors.done_ordering(filters), size=size, first=first)
 
 
 @org_required
@@ -69,9 +71,9 @@ def out_todo(request):
     """转出 · 待办工作: what waits for this organisation on the way out, and its own returned or
     unlaunched applications."""
     org = request.org
-    form, filters, steps = _todo_page(request, selectors.outgoing_todo(org))
+    form, filters, steps = _todo_page(request, selectors.outgoing_todo(org), "out_todo")
     own_qs = selectors.search_done(selectors.drafts_and_returned(org), replace(filters, sort=""))
-    own = _page(request, own_qs, ["-id"], prefix="r_")
+    own = _page(request, own_qs, ["-id"], prefix="r_", first="" if form.is_bound else "out_own")
     return render(
         request,
         "transfers/out_todo.html",
@@ -90,7 +92,7 @@ def out_todo(request):
 @idsearch.searched_by_post
 def out_done(request):
     """转出 · 已办工作: unfinished transfers this organisation initiated or approved."""
-    form, page = _done_page(request, selectors.outgoing_done(request.org))
+    form, page = _done_page(request, selectors.outgoing_done(request.org), "out_done")
     return render(
         request,
         "transfers/out_done.html",
@@ -101,7 +103,12 @@ def out_done(request):
 @org_required
 def out_progress(request):
     """转出 · 转接进度: where each member of this organisation's subtree on the way out stands."""
-    page = _page(request, selectors.outgoing_progress(request.org), selectors.PROGRESS_ORDERING)
+    page = _page(
+        request,
+        selectors.outgoing_progress(request.org),
+        selectors.PROGRESS_ORDERING,
+        first="out_progress",
+    )
     return render(
         request,
         "transfers/out_progress.html",
@@ -117,7 +124,7 @@ def _history(request, *, section, current, selector, date_label, export_url):
     qs = selector(request.org, filters)
     if form.is_bound and not form.is_valid():
         qs = qs.none()  # a search that cannot be understood finds nothing, not everything
-    page = _page(request, qs, selectors.HISTORY_ORDERING)
+    page = _page(request, qs, selectors.HISTORY_ORDERING, first="" if form.is_bound else current)
     return render(
         request,
         "transfers/history.html",
@@ -162,7 +169,7 @@ def out_history(request):
 @idsearch.searched_by_post
 def in_todo(request):
     """接收 · 待办工作."""
-    form, _filters, page = _todo_page(request, selectors.incoming_todo(request.org))
+    form, _filters, page = _todo_page(request, selectors.incoming_todo(request.org), "in_todo")
     return render(
         request,
         "transfers/in_todo.html",
@@ -180,7 +187,7 @@ def in_todo(request):
 @idsearch.searched_by_post
 def in_done(request):
     """接收 · 已办工作."""
-    form, page = _done_page(request, selectors.incoming_done(request.org))
+    form, page = _done_page(request, selectors.incoming_done(request.org), "in_done")
     return render(
         request,
         "transfers/in_done.html",
@@ -201,6 +208,7 @@ def in_unreported(request):
         selectors.not_reported(request.org, filters),
         selectors.NOT_REPORTED_ORDERING,
         size=size,
+        first="" if form.is_bound else "in_unreported",
     )
     return render(
         request,
