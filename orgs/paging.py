@@ -92,7 +92,7 @@ def count_together(counts: Mapping[K, QuerySet | Count]) -> dict[K, int]:
     count is the primary keys of its queryset, compiled by the ORM as ``.count()`` would and
     run as a scalar subquery, so the lists' rules stay in their selectors; a queryset that can
     match nothing costs no SQL. A count the page shows every time (a tab's badge) can come
-    compiled once per process (``ops.compiled.Bound``, see ``transfers.selectors.tab_count``).
+    compiled once per process (``ops.compiled.Bound``, see ``transfers.list_statements``).
     """
     parts: dict[str, list[tuple[K, str, list]]] = {}  # database: (key, sql, params)
     totals = dict.fromkeys(counts, 0)
@@ -103,9 +103,7 @@ def count_together(counts: Mapping[K, QuerySet | Count]) -> dict[K, int]:
             if isinstance(queryset, Bound):  # compiled once; selects what it counts, capped
                 parts.setdefault(queryset.db, []).append((key, queryset.sql, queryset.params))
                 continue
-            ids = queryset.order_by().values("pk")
-            if count.cap is not None:
-                ids = ids[: count.cap + 1]
+            ids = counted_ids(queryset, count.cap)
             try:
                 sql, params = ids.query.get_compiler(using=ids.db).as_sql()
             except EmptyResultSet:
@@ -198,7 +196,13 @@ def _key(row: Any, ordering: list[str]) -> list[Any]:
     return values
 
 
-def _rows(queryset: QuerySet, page: QuerySet, n: int) -> list:
+def counted_ids(queryset: QuerySet, cap: int | None) -> QuerySet:
+    """What a count reads of ``queryset``: its primary keys, to ``cap`` + 1 (None: all)."""
+    ids = queryset.order_by().values("pk")
+    return ids if cap is None else ids[: cap + 1]
+
+
+def page_rows(queryset: QuerySet, page: QuerySet, n: int) -> QuerySet:
     """The first ``n`` rows of ``page`` (``queryset`` filtered to the cursor and ordered).
 
     On PostgreSQL the page's keys are chosen first, on their own (``id IN (SELECT id … ORDER BY …
@@ -207,10 +211,13 @@ def _rows(queryset: QuerySet, page: QuerySet, n: int) -> list:
     scan passes before the sort keeps n of them.
     """
     if connection.vendor != "postgresql":
-        return list(page[:n])
+        return page[:n]
     keys = page.values("pk")[:n]
-    ordering = page.query.order_by
-    return list(queryset.filter(pk__in=keys).order_by(*ordering))
+    return queryset.filter(pk__in=keys).order_by(*page.query.order_by)
+
+
+def _rows(queryset: QuerySet, page: QuerySet, n: int) -> list:
+    return list(page_rows(queryset, page, n))
 
 
 def paginate(

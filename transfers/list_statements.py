@@ -20,12 +20,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import QuerySet
 
 from ops.compiled import Bound, Compiled
 from orgs.models import Organisation
-from orgs.paging import BADGE_CAP, Count, FirstPage
+from orgs.paging import BADGE_CAP, Count, FirstPage, counted_ids, page_rows
 from transfers import selectors
 
 
@@ -37,17 +36,12 @@ def _standin(pk: int | None = None, path: str = "") -> Organisation:
 
 
 def _ids(qs: QuerySet, cap: int | None) -> QuerySet:
-    ids = qs.prefetch_related(None).order_by().values("pk")
-    return ids if cap is None else ids[: cap + 1]
+    return counted_ids(qs.prefetch_related(None), cap)  # compiled without its prefetches
 
 
 def _first_rows(qs: QuerySet, ordering: list[str], n: int) -> QuerySet:
-    """The first ``n`` rows as ``orgs.paging`` reads them (on PostgreSQL the page's keys first,
-    from the list's index alone)."""
-    qs = qs.prefetch_related(None)
-    if connection.vendor != "postgresql":
-        return qs.order_by(*ordering)[:n]
-    return qs.filter(pk__in=qs.order_by(*ordering).values("pk")[:n]).order_by(*ordering)
+    qs = qs.prefetch_related(None)  # prefetched by paginate, from the request's queryset
+    return page_rows(qs, qs.order_by(*ordering), n)
 
 
 class _OrgList:
