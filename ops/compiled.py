@@ -14,14 +14,17 @@ query) and builds the same model instances a queryset would, ``select_related`` 
 Only for querysets whose shape does not depend on the values: a key lookup, a list by a foreign
 key, a subtree by its path (``startswith``, ``contains``, ``endswith``: the value is escaped
 and wrapped in ``%`` as the lookup does it; PostgreSQL still plans such a statement for each
-value, see ``ops.postgresql``). Not for ``prefetch_related``, nor for a value the ORM changes
-otherwise. ``bind`` gives the SQL and values without running them, for a statement that
-embeds it (``orgs.paging.count_together``). ``tests/test_compiled.py`` checks every statement
-built this way against its queryset.
+value, see ``ops.postgresql``), the rows after a cursor's dates and times (a ``datetime`` or
+``date`` parameter, adapted as the backend adapts such a field's value), the rows of a few
+keys (a list for ``__in``: compiled once for each length it comes in). Not for
+``prefetch_related``, nor for a value the ORM changes otherwise. ``bind`` gives the SQL and
+values without running them, for a statement that embeds it (``orgs.paging.count_together``).
+``tests/test_compiled.py`` checks every statement built this way against its queryset.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,14 +47,38 @@ def _marker(value):
         return 2_147_400_000 + n
     if isinstance(value, str):
         return f"\x1fcompiled-marker-{n}\x1f"
+    if isinstance(value, dt.datetime):  # before date: a datetime is a date too
+        return dt.datetime(1801, 1, 1, tzinfo=value.tzinfo and dt.UTC) + dt.timedelta(seconds=n)
+    if isinstance(value, dt.date):
+        return dt.date(1801, 1, 1) + dt.timedelta(days=n)
     raise TypeError(f"Unsupported parameter type {type(value).__name__}")
+
+
+def _markers_for(params: dict) -> dict:
+    return {
+        name: [_marker(v) for v in value] if isinstance(value, list | tuple) else _marker(value)
+        for name, value in params.items()
+    }
+
+
+def _flat(params: dict) -> dict:
+    """``params`` with each list's items as parameters of their own (``ids#0``, ``ids#1`` …)."""
+    if not any(isinstance(v, list | tuple) for v in params.values()):
+        return params
+    flat = {}
+    for name, value in params.items():
+        if isinstance(value, list | tuple):
+            flat.update((f"{name}#{i}", v) for i, v in enumerate(value))
+        else:
+            flat[name] = value
+    return flat
 
 
 @dataclass(frozen=True)
 class _Plan:
     sql: str
     params: tuple
-    slots: dict[str, tuple[tuple[int, str], ...]]  # parameter → (position, LIKE kind or "")
+    slots: dict[str, tuple[tuple[int, str], ...]]  # parameter → (position, its kind or "")
     for_update: bool
     model: type[Model]
     start: int
@@ -68,12 +95,14 @@ class Compiled:
 
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
-        self._plans: dict[str, _Plan] = {}
+        self._plans: dict[tuple, _Plan] = {}
         self._shape: tuple[type[Model], bool] | None = None
 
     def all(self, *, known: dict | None = None, **params) -> list[Model]:
         """The rows for ``params``. ``known``: related objects already in hand, by field name
         (as a related manager sets them), so that reading them costs no query."""
+        if any(isinstance(v, list | tuple) and not v for v in params.values()):
+            return []  # ``__in`` an empty list: what the queryset gives without asking
         plan, db = self._plan(params)
         connection = connections[db]
         if plan.for_update and not connection.in_atomic_block:
@@ -91,10 +120,11 @@ class Compiled:
     @staticmethod
     def _values(plan: _Plan, params, connection) -> list:
         values = list(plan.params)
+        params = _flat(params)
         for name, positions in plan.slots.items():
             value = params[name]
             for i, kind in positions:
-                values[i] = _like(kind, value, connection) if kind else value
+                values[i] = _adapt(kind, value, connection) if kind else value
         return values
 
     def first(self, **params) -> Model | None:
@@ -105,19 +135,22 @@ class Compiled:
 
     def _plan(self, params) -> tuple[_Plan, str]:
         if self._shape is None:
-            qs = self.build(**{name: _marker(value) for name, value in params.items()})
+            qs = self.build(**_markers_for(params))
             self._shape = (qs.model, qs._for_write)
         model, for_write = self._shape
         # Routed per call, as the queryset would be (QuerySet.db).
         db = router.db_for_write(model) if for_write else router.db_for_read(model)
-        plan = self._plans.get(db)
+        # A list (``__in``) is compiled for each length it comes in.
+        key = (db, *(len(v) for v in params.values() if isinstance(v, list | tuple)))
+        plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[db] = self._compile(params, db)
+            plan = self._plans[key] = self._compile(params, db)
         return plan, db
 
     def _compile(self, params, db) -> _Plan:
-        markers = {name: _marker(value) for name, value in params.items()}
-        qs = self.build(**markers)
+        given = _markers_for(params)
+        qs = self.build(**given)
+        markers = _flat(given)
         if qs._prefetch_related_lookups:
             raise ValueError("Compiled does not prefetch: run the prefetch as its own statement.")
         compiler = qs.query.get_compiler(using=db)
@@ -126,7 +159,7 @@ class Compiled:
             name: tuple(
                 (i, kind)
                 for i, p in enumerate(sql_params)
-                if (kind := _slot_kind(p, marker)) is not None
+                if (kind := _slot_kind(p, marker, connections[db])) is not None
             )
             for name, marker in markers.items()
         }
@@ -180,19 +213,27 @@ class Bound:
 _LIKE = {"startswith": "{}%", "contains": "%{}%", "endswith": "%{}"}
 
 
-def _slot_kind(param, marker) -> str | None:
+def _slot_kind(param, marker, connection) -> str | None:
     """Whether the parameter ``param`` is ``marker`` as given (""), as a LIKE lookup sends it
-    (its kind), or neither (None)."""
+    (its kind), as the backend adapts a date or time ("date", "datetime"), or neither (None)."""
     if param == marker:
         return ""
     if isinstance(marker, str) and isinstance(param, str):
         for kind, pattern in _LIKE.items():
             if param == pattern.format(marker):
                 return kind
+    if isinstance(marker, dt.date):
+        kind = "datetime" if isinstance(marker, dt.datetime) else "date"
+        if param == _adapt(kind, marker, connection):
+            return kind
     return None
 
 
-def _like(kind: str, value: str, connection) -> str:
+def _adapt(kind: str, value, connection):
+    if kind == "datetime":
+        return connection.ops.adapt_datetimefield_value(value)
+    if kind == "date":
+        return connection.ops.adapt_datefield_value(value)
     return _LIKE[kind].format(connection.ops.prep_for_like_query(value))
 
 

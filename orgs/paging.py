@@ -53,13 +53,15 @@ class Page:
 
 
 @dataclass(frozen=True)
-class FirstPage:
-    """A list's first page from statements compiled once (``transfers.list_statements``): the
-    order and size it was built for, its first ``n`` rows, and its ids to ``cap`` + 1."""
+class CompiledList:
+    """A list's pages from statements compiled once (``transfers.list_statements``): the order
+    and size they were built for; ``rows(values, backwards, n)``: the first ``n`` rows after
+    the cursor's ``values`` (None: from the start), backwards before them; and its ids to
+    ``cap`` + 1."""
 
     ordering: list[str]
     size: int
-    rows: Callable[[int], list]
+    rows: Callable[[list | None, bool, int], list]
     count: Callable[[int | None], Bound]
 
 
@@ -170,7 +172,7 @@ def _decode(cursor: str, width: int) -> tuple[list[Any], int] | None:
     return values, index
 
 
-def _beyond(ordering: list[str], values: list[Any]) -> Q:
+def beyond(ordering: list[str], values: list[Any]) -> Q:
     """Rows strictly after ``values`` in ``ordering`` (a lexicographic comparison)."""
     condition = Q()
     equal_so_far = Q()
@@ -182,7 +184,7 @@ def _beyond(ordering: list[str], values: list[Any]) -> Q:
     return condition
 
 
-def _flip(ordering: list[str]) -> list[str]:
+def flip(ordering: list[str]) -> list[str]:
     return [f[1:] if f.startswith("-") else f"-{f}" for f in ordering]
 
 
@@ -229,7 +231,7 @@ def paginate(
     size: int | None = None,
     count_cap: int | None = None,
     counts: Counts | None = None,
-    first: FirstPage | None = None,
+    compiled: CompiledList | None = None,
 ) -> Page:
     """One page of ``queryset`` in ``ordering``, which must end in a unique field (the id).
 
@@ -239,37 +241,39 @@ def paginate(
     when first read. Only the primary keys are counted: the list's joins and prefetches would
     make the count read every joined row too.
 
-    ``first``: the same list's first page compiled once, used when no cursor is given and the
-    order and size are the ones it was built for (``queryset`` must then be that list as its
-    selector gives it, unsearched); the rows are prefetched as ``queryset`` says.
+    ``compiled``: the same list's statements compiled once, used when the order and size are
+    the ones they were built for (``queryset`` must then be that list as its selector gives
+    it, unsearched); the rows are prefetched as ``queryset`` says.
     """
     size = size or settings.PAGE_SIZE
     cap = settings.COUNT_CAP if count_cap is None else count_cap
-    compiled = first is not None and size == first.size and list(ordering) == first.ordering
-    if compiled and not (after or before):
-        return _first_page(queryset, first, ordering, size, cap, counts)
-    counted = (counts or Counts()).add(Count((queryset,), cap=cap))
+    if compiled is not None and (size != compiled.size or list(ordering) != compiled.ordering):
+        compiled = None
+    if compiled is not None:
+        counted = (counts or Counts()).add(compiled.count(cap))
+        fetch = partial(_compiled_rows, queryset, compiled)
+    else:
+        counted = (counts or Counts()).add(Count((queryset,), cap=cap))
+        fetch = partial(_queryset_rows, queryset, ordering)
 
     backwards = False
     start = 0
-    qs = queryset.order_by(*ordering)
+    values = None
     try:
         decoded = _decode(before, len(ordering)) if before else None
         if decoded:
             values, index = decoded
             backwards = True
-            qs = queryset.filter(_beyond(_flip(ordering), values)).order_by(*_flip(ordering))
             start = max(index - size, 0)
         else:
             decoded = _decode(after, len(ordering)) if after else None
             if decoded:
                 values, index = decoded
-                qs = qs.filter(_beyond(ordering, values))
                 start = index
-        rows = _rows(queryset, qs, size + 1)
+        rows = fetch(values, backwards, size + 1)
     except (ValueError, TypeError, ValidationError):
         backwards, start = False, 0
-        rows = _rows(queryset, queryset.order_by(*ordering), size + 1)
+        rows = fetch(None, False, size + 1)
     has_more = len(rows) > size
     rows = rows[:size]
     if backwards:
@@ -293,19 +297,26 @@ def paginate(
     )
 
 
-def _first_page(queryset, first: FirstPage, ordering, size, cap, counts) -> Page:
-    """``paginate``'s first page, from the compiled statements of ``first``."""
-    counted = (counts or Counts()).add(first.count(cap))
-    rows = first.rows(size + 1)
+def _queryset_rows(queryset, ordering, values, backwards, n) -> list:
+    """The first ``n`` rows of ``queryset`` after ``values`` (backwards: before them)."""
+    if values is None:
+        return _rows(queryset, queryset.order_by(*ordering), n)
+    order = flip(ordering) if backwards else ordering
+    return _rows(queryset, queryset.filter(beyond(order, values)).order_by(*order), n)
+
+
+def _compiled_rows(queryset, compiled: CompiledList, values, backwards, n) -> list:
+    """``_queryset_rows`` from the statements of ``compiled``; the cursor's values are read by
+    their fields as a lookup reads them (a date from its text), with the same errors."""
+    if values is not None:
+        if None in values:  # as the lookups refuse it: the ordering's fields are non-null
+            raise ValueError("Cannot use None as a query value")
+        model = queryset.model
+        values = [
+            model._meta.get_field(field.lstrip("-")).get_prep_value(value)
+            for field, value in zip(compiled.ordering, values, strict=True)
+        ]
+    rows = compiled.rows(values, backwards, n)
     if queryset._prefetch_related_lookups:
         prefetch_related_objects(rows, *queryset._prefetch_related_lookups)
-    has_next = len(rows) > size
-    rows = rows[:size]
-    return Page(
-        rows=rows,
-        counted=counted,
-        cap=cap,
-        first_index=1,
-        next_cursor=_encode(_key(rows[-1], ordering), len(rows)) if rows and has_next else None,
-        prev_cursor=None,
-    )
+    return rows

@@ -21,7 +21,7 @@ from tests.transfer_helpers import (
     report,
 )
 from transfers import list_statements, selectors
-from transfers.models import Transfer, TransferEvent, TransferStep
+from transfers.models import Letter, Transfer, TransferEvent, TransferStep
 from transfers.services import base as services_base
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +106,47 @@ def test_a_string_parameter(transfers):
     org = org_of("gxu")
     assert [o.pk for o in statement.all(path=org.path)] == [org.pk]
     assert statement.all(path="no such path") == []
+
+
+def test_a_datetime_or_date_parameter_is_adapted_as_the_field_adapts_it(transfers):
+    """A cursor's page compares dates and times: the marker is found in the SQL as the backend
+    adapts it (unchanged on PostgreSQL, text on SQLite), and each value adapted the same way."""
+    import datetime as dt
+
+    events = list(TransferEvent.objects.order_by("at", "id"))
+    after = Compiled(
+        lambda at, pk: TransferEvent.objects.filter(at__gte=at, pk__gt=pk).order_by("id")
+    )
+    for e in events:
+        expected = list(TransferEvent.objects.filter(at__gte=e.at, pk__gt=0).order_by("id"))
+        assert after.all(at=e.at, pk=0) == expected
+    expiring = Compiled(lambda day: Letter.objects.filter(expires_on__gte=day).order_by("id"))
+    launched = Compiled(lambda day: Transfer.objects.filter(created_at__date__gte=day))
+    day = events[0].at.date()
+    assert Letter.objects.exists()
+    for d in (
+        day,
+        day + dt.timedelta(days=1),
+        day - dt.timedelta(days=400),
+        day + dt.timedelta(days=100),
+    ):
+        expected = list(Letter.objects.filter(expires_on__gte=d).order_by("id"))
+        assert expiring.all(day=d) == expected, d
+        assert set(launched.all(day=d)) == set(Transfer.objects.filter(created_at__date__gte=d))
+
+
+def test_a_list_parameter_is_compiled_for_each_length(transfers):
+    statement = Compiled(lambda ids: TransferEvent.objects.filter(pk__in=ids).order_by("id"))
+    events = list(TransferEvent.objects.order_by("id"))
+    assert len(events) > 3
+    for ids in ([events[0].pk], [e.pk for e in events[:3]], [events[2].pk, events[0].pk, 0]):
+        assert statement.all(ids=ids) == [e for e in events if e.pk in ids]
+    assert statement.all(ids=[events[1].pk, events[1].pk]) == [events[1]]
+    assert statement.all(ids=[e.pk for e in events[3:6]]) == events[3:6]
+    with CaptureQueriesContext(connection) as ctx:
+        assert statement.all(ids=[]) == []
+    assert ctx.captured_queries == []
+    assert len(statement._plans) == 3  # one, two and three keys
 
 
 @pytest.mark.django_db(transaction=True)
@@ -269,48 +310,84 @@ def _shown(page) -> list:
     return out
 
 
-@pytest.mark.parametrize("who", ["gxu", "wxy", "wxy_zb1", "ltx", "ltx_zb1"])
-def test_each_first_page_compiled_once_is_its_lists(transfers, who, settings):
-    """Rows (with what they show), order, next-page cursor and count: the same from the compiled
-    first page (list_statements.first_page) as from the list's queryset."""
-    from orgs.paging import count_together, paginate
+def _walk(selector, org, ordering, compiled) -> list:
+    """Every page of a list, forwards to its end and back again by the cursors, as shown."""
+    from orgs.paging import paginate
 
-    settings.PAGE_SIZE = 2  # a next page with the fixture's few transfers
+    def page(**cursor):
+        return paginate(selector(org), ordering, compiled=compiled, **cursor)
+
+    pages = [page()]
+    while pages[-1].next_cursor:
+        pages.append(page(after=pages[-1].next_cursor))
+    while pages[-1].prev_cursor:
+        pages.append(page(before=pages[-1].prev_cursor))
+    return [(_shown(p), p.count, p.first_index, p.next_cursor, p.prev_cursor) for p in pages]
+
+
+@pytest.mark.parametrize("who", ["gxu", "wxy", "wxy_zb1", "ltx", "ltx_zb1"])
+def test_each_lists_pages_compiled_once_are_its_lists(transfers, who, settings):
+    """Rows (with what they show), order, cursors and count of every page, forwards and back:
+    the same from the compiled statements (list_statements.compiled_list) as from the list's
+    queryset."""
+    from orgs.paging import count_together
+
+    settings.PAGE_SIZE = 1  # several pages with the fixture's few transfers
     wxy = actor_for(org_of("wxy"))
-    report(receive(approve_all(launch(draft_to(wxy, org_of("ltx_zb1")))), org_of("ltx_zb1")))
     for _ in range(2):
+        report(receive(approve_all(launch(draft_to(wxy, org_of("ltx_zb1")))), org_of("ltx_zb1")))
+    receive(approve_all(launch(draft_to(wxy, org_of("ltx_zb1")))), org_of("ltx_zb1"))
+    for _ in range(3):
         launch(draft_to(wxy, org_of("ltx_zb1")))
     draft_to(wxy, org_of("ltx_zb1"))
     org = org_of(who)
+    several = 0
     for name, (selector, ordering) in FIRST_PAGES.items():
-        ours = paginate(selector(org), ordering, first=list_statements.first_page(name, org))
-        theirs = paginate(selector(org), ordering)
-        assert _shown(ours) == _shown(theirs), name
-        assert ours.next_cursor == theirs.next_cursor, name
-        assert (ours.count, ours.first_index, ours.prev_cursor) == (
-            theirs.count,
-            theirs.first_index,
-            theirs.prev_cursor,
-        ), name
-    assert count_together({"n": list_statements.first_page("in_history", org).count(None)})
+        ours = _walk(selector, org, ordering, list_statements.compiled_list(name, org))
+        theirs = _walk(selector, org, ordering, None)
+        assert ours == theirs, name
+        several += len(ours) > 2
+    assert several  # some list had a page after its first (and came back)
+    assert count_together({"n": list_statements.compiled_list("in_history", org).count(None)})
 
 
-def test_a_cursor_or_another_size_or_order_goes_the_orms_way(transfers):
-    """The compiled first page stands only for the page it was built for."""
-    from orgs.paging import FirstPage, paginate
+def test_a_cursor_that_does_not_fit_gives_the_first_page_compiled_too(transfers, settings):
+    from orgs.paging import _encode, paginate
 
-    def unused(_):
-        raise AssertionError("the compiled first page was used")
+    settings.PAGE_SIZE = 1
+    org = org_of("ltx_zb1")
+    compiled = list_statements.compiled_list("in_todo", org)
+    first = paginate(selectors.incoming_todo(org), selectors.TODO_ORDERING, compiled=compiled)
+    for bad in (["not a time", 1], ["2026-01-01T00:00:00+00:00", "x"], [None, 1]):
+        for direction in ("after", "before"):
+            page = paginate(
+                selectors.incoming_todo(org),
+                selectors.TODO_ORDERING,
+                compiled=compiled,
+                **{direction: _encode(bad, 5)},
+            )
+            assert [r.pk for r in page.rows] == [r.pk for r in first.rows], (bad, direction)
+            assert page.first_index == 1
+
+
+def test_another_size_or_order_goes_the_orms_way(transfers):
+    """The compiled statements stand only for the size and order they were built for."""
+    from orgs.paging import CompiledList, paginate
+
+    def unused(*_):
+        raise AssertionError("the compiled statements were used")
 
     org = org_of("wxy")
     qs, ordering = selectors.outgoing_done(org), selectors.DONE_ORDERING
-    first = list_statements.first_page("out_done", org)
-    refusing = FirstPage(ordering=first.ordering, size=first.size, rows=unused, count=unused)
-    page = paginate(qs, ordering, first=refusing, size=1)
+    compiled = list_statements.compiled_list("out_done", org)
+    refusing = CompiledList(
+        ordering=compiled.ordering, size=compiled.size, rows=unused, count=unused
+    )
+    page = paginate(qs, ordering, compiled=refusing, size=1)
     assert len(page.rows) == 1
     assert page.next_cursor
-    paginate(qs, ordering, first=refusing, after=page.next_cursor)
-    paginate(qs, ordering, first=refusing, before=page.next_cursor)
-    paginate(qs, ["id"], first=refusing)
-    with pytest.raises(AssertionError, match="compiled first page"):
-        paginate(qs, ordering, first=refusing)
+    paginate(qs, ordering, compiled=refusing, size=1, after=page.next_cursor)
+    paginate(qs, ["id"], compiled=refusing)
+    for cursor in ({}, {"after": page.next_cursor}, {"before": page.next_cursor}):
+        with pytest.raises(AssertionError, match="compiled statements"):
+            paginate(qs, ordering, compiled=refusing, **cursor)

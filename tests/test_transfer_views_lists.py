@@ -319,3 +319,45 @@ def test_the_export_streams_and_stops_at_the_row_limit_it_states(client_as, monk
     assert len(rows) == 3
     page = text(client_as("wxy").get(url("out_history")))
     assert "最多导出" in page
+
+
+@pytest.mark.parametrize(("who", "page", "kind"), [p for p in LISTS if p[0] != "wxy_zb1"])
+def test_an_unsearched_lists_pages_come_compiled_and_a_searched_ones_do_not(
+    client_as, who, page, kind, monkeypatch, settings
+):
+    """The first page and the pages after it, unsearched, from the statements compiled once
+    (list_statements); a search goes the ORM's way, on every page."""
+    from transfers import list_statements
+
+    settings.PAGE_SIZE = 1
+    _many(kind)(wxy_members(3))
+    used = []
+    compiled_list = list_statements.compiled_list
+    monkeypatch.setattr(
+        list_statements,
+        "compiled_list",
+        lambda name, org: used.append(name) or compiled_list(name, org),
+    )
+    own = page == "out_todo" and kind in ("returned", "draft")  # the initiator's own list
+    shown, prefix, compiled = ("own", "r_", "out_own") if own else ("page", "", page)
+
+    def ids(response) -> list[int]:
+        return [getattr(r, "transfer_id", None) or r.pk for r in response.context[shown].rows]
+
+    client = client_as(who)
+    first = client.get(url(page))
+    assert compiled in used
+    second = client.get(url(page), {f"{prefix}after": first.context[shown].next_cursor})
+    assert second.context[shown].first_index == 2
+    assert ids(second)
+    assert ids(second) != ids(first)
+    used.clear()
+    back = client.get(url(page), {f"{prefix}before": second.context[shown].prev_cursor})
+    assert (ids(back), back.context[shown].first_index) == (ids(first), 1)
+    assert compiled in used
+    used.clear()
+    name = first.context[shown].rows[0]
+    name = getattr(name, "transfer", name).member_name
+    searched_first = client.get(url(page), {"name": name})
+    assert ids(searched_first) == ids(first)
+    assert used == []

@@ -7,9 +7,10 @@ from the list's own selector applied to a stand-in organisation with marker valu
 its path), and bound to the organisation of each page:
 
 - ``tab_count(tab, org)``: a tab's badge, for ``orgs.paging.count_together`` to embed;
-- ``first_page(name, org)``: a list's first page (no search, no cursor, the default size and
-  order) — its rows and its count — for ``orgs.paging.paginate``; prefetches still run as the
-  queryset says. A search, a cursor or another page size go the ORM's way.
+- ``compiled_list(name, org)``: a list's pages unsearched at the default size and order — the
+  first page, the page after or before a cursor, and the list's count — for
+  ``orgs.paging.paginate``; prefetches still run as the queryset says. A search or another
+  page size or order go the ORM's way.
 
 The selectors stay the one place where a list's rule is written. ``tests/test_compiled.py``
 compares every statement here with what its selector's queryset gives.
@@ -24,7 +25,7 @@ from django.db.models import QuerySet
 
 from ops.compiled import Bound, Compiled
 from orgs.models import Organisation
-from orgs.paging import BADGE_CAP, Count, FirstPage, counted_ids, page_rows
+from orgs.paging import BADGE_CAP, CompiledList, Count, beyond, counted_ids, flip, page_rows
 from transfers import selectors
 
 
@@ -39,9 +40,12 @@ def _ids(qs: QuerySet, cap: int | None) -> QuerySet:
     return counted_ids(qs.prefetch_related(None), cap)  # compiled without its prefetches
 
 
-def _first_rows(qs: QuerySet, ordering: list[str], n: int) -> QuerySet:
+def _page_rows(qs: QuerySet, ordering: list[str], n: int, values: list | None) -> QuerySet:
+    """What ``paginate`` reads of ``qs``: its first ``n`` rows in ``ordering``, after
+    ``values`` if given (a cursor's)."""
     qs = qs.prefetch_related(None)  # prefetched by paginate, from the request's queryset
-    return page_rows(qs, qs.order_by(*ordering), n)
+    page = qs if values is None else qs.filter(beyond(ordering, values))
+    return page_rows(qs, page.order_by(*ordering), n)
 
 
 class _OrgList:
@@ -51,7 +55,7 @@ class _OrgList:
     def __init__(self, selector: Callable[[Organisation], QuerySet], *, by: str, ordering=()):
         self.selector, self.by, self.ordering = selector, by, list(ordering)
         self._counts: dict[int | None, Compiled] = {}
-        self._pages: dict[int, Compiled] = {}
+        self._pages: dict[tuple[int, bool | None], Compiled] = {}
 
     def count(self, org: Organisation, cap: int | None) -> Bound:
         statement = self._counts.get(cap)
@@ -61,13 +65,22 @@ class _OrgList:
             )
         return statement.bind(**{self.by: getattr(org, self.by)})
 
-    def rows(self, org: Organisation, n: int) -> list:
-        statement = self._pages.get(n)
+    def rows(self, org: Organisation, n: int, values: list | None, backwards: bool) -> list:
+        """The first ``n`` rows from the start (``values`` None), or after a cursor's
+        ``values`` (``backwards``: before them, in the reverse order)."""
+        shape = (n, None if values is None else backwards)
+        statement = self._pages.get(shape)
         if statement is None:
-            statement = self._pages[n] = Compiled(
-                lambda **o: _first_rows(self.selector(_standin(**o)), self.ordering, n)
-            )
-        return statement.all(**{self.by: getattr(org, self.by)})
+            ordering = flip(self.ordering) if shape[1] else self.ordering
+
+            def build(**p):  # p: the organisation's key or path, and v0, v1 … (the cursor)
+                org = _standin(**{self.by: p.pop(self.by)})
+                cursor = [p[f"v{i}"] for i in range(len(ordering))] if p else None
+                return _page_rows(self.selector(org), ordering, n, cursor)
+
+            statement = self._pages[shape] = Compiled(build)
+        cursor = {f"v{i}": value for i, value in enumerate(values or ())}
+        return statement.all(**{self.by: getattr(org, self.by)}, **cursor)
 
 
 def _own_work(org: Organisation) -> QuerySet:
@@ -113,12 +126,12 @@ def tab_count(tab: str, org: Organisation) -> Count | Bound:
     return LISTS[tab].count(org, BADGE_CAP)
 
 
-def first_page(name: str, org: Organisation) -> FirstPage:
-    """The first page of the list ``name`` for ``org``, as ``paginate`` reads it unsearched."""
+def compiled_list(name: str, org: Organisation) -> CompiledList:
+    """The list ``name`` for ``org`` as ``paginate`` reads it unsearched."""
     statements = LISTS[name]
-    return FirstPage(
+    return CompiledList(
         ordering=statements.ordering,
         size=settings.PAGE_SIZE,
-        rows=lambda n: statements.rows(org, n),
+        rows=lambda values, backwards, n: statements.rows(org, n, values, backwards),
         count=lambda cap: statements.count(org, cap),
     )

@@ -48,9 +48,9 @@ def _badge(value) -> str:
     return badge(value())
 
 
-def _page(request, qs, ordering, prefix="", size: int | None = None, first: str = ""):
-    """One page of ``qs``. ``first``: the name of the list ``qs`` is, unsearched, whose first
-    page is compiled once (``list_statements.first_page``); empty after a search."""
+def _page(request, qs, ordering, prefix="", size: int | None = None, unsearched: str = ""):
+    """One page of ``qs``. ``unsearched``: the name of the list ``qs`` is when nothing narrows
+    it, whose pages are compiled once (``list_statements.compiled_list``); empty otherwise."""
     return paginate(
         qs,
         ordering,
@@ -58,7 +58,7 @@ def _page(request, qs, ordering, prefix="", size: int | None = None, first: str 
         before=request.GET.get(f"{prefix}before"),
         size=size,
         counts=page_counts(request),
-        first=list_statements.first_page(first, request.org) if first else None,
+        compiled=list_statements.compiled_list(unsearched, request.org) if unsearched else None,
     )
 
 

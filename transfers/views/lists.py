@@ -53,16 +53,17 @@ def _work_search(request) -> tuple[WorkSearchForm, selectors.WorkFilters, int | 
 def _todo_page(request, qs, name: str):
     form, filters, size = _work_search(request)
     qs = selectors.search_todo(qs, filters)
-    first = "" if form.is_bound else name  # unsearched: the compiled first page
-    page = _page(request, qs, selectors.todo_ordering(filters), size=size, first=first)
+    unsearched = name if filters == selectors.WorkFilters() else ""  # its compiled pages
+    page = _page(request, qs, selectors.todo_ordering(filters), size=size, unsearched=unsearched)
     return form, filters, page
 
 
 def _done_page(request, qs, name: str):
     form, filters, size = _work_search(request)
     qs = selectors.search_done(qs, filters)
-    first = "" if form.is_bound else name
-    return form, _page(request, qs, selectors.done_ordering(filters), size=size, first=first)
+    unsearched = name if filters == selectors.WorkFilters() else ""
+    page = _page(request, qs, selectors.done_ordering(filters), size=size, unsearched=unsearched)
+    return form, page
 
 
 @org_required
@@ -72,8 +73,10 @@ def out_todo(request):
     unlaunched applications."""
     org = request.org
     form, filters, steps = _todo_page(request, selectors.outgoing_todo(org), "out_todo")
-    own_qs = selectors.search_done(selectors.drafts_and_returned(org), replace(filters, sort=""))
-    own = _page(request, own_qs, ["-id"], prefix="r_", first="" if form.is_bound else "out_own")
+    own_filters = replace(filters, sort="")
+    own_qs = selectors.search_done(selectors.drafts_and_returned(org), own_filters)
+    unsearched = "out_own" if own_filters == selectors.WorkFilters() else ""
+    own = _page(request, own_qs, ["-id"], prefix="r_", unsearched=unsearched)
     return render(
         request,
         "transfers/out_todo.html",
@@ -107,7 +110,7 @@ def out_progress(request):
         request,
         selectors.outgoing_progress(request.org),
         selectors.PROGRESS_ORDERING,
-        first="out_progress",
+        unsearched="out_progress",
     )
     return render(
         request,
@@ -122,9 +125,11 @@ def _history(request, *, section, current, selector, date_label, export_url):
     form = HistorySearchForm(idsearch.search_params(request) or None)
     filters = _filters(form)
     qs = selector(request.org, filters)
+    unsearched = current if filters == selectors.Filters() else ""  # its compiled pages
     if form.is_bound and not form.is_valid():
-        qs = qs.none()  # a search that cannot be understood finds nothing, not everything
-    page = _page(request, qs, selectors.HISTORY_ORDERING, first="" if form.is_bound else current)
+        # a search that cannot be understood finds nothing, not everything
+        qs, unsearched = qs.none(), ""
+    page = _page(request, qs, selectors.HISTORY_ORDERING, unsearched=unsearched)
     return render(
         request,
         "transfers/history.html",
@@ -208,7 +213,7 @@ def in_unreported(request):
         selectors.not_reported(request.org, filters),
         selectors.NOT_REPORTED_ORDERING,
         size=size,
-        first="" if form.is_bound else "in_unreported",
+        unsearched="in_unreported" if filters == selectors.Filters() else "",
     )
     return render(
         request,
