@@ -247,3 +247,55 @@ def convert_row(row, converters: dict, connection) -> list | tuple:
         for convert in functions:
             row[pos] = convert(row[pos], expression, connection)
     return row
+
+
+class CompiledPrefetch:
+    """``prefetch_related_objects(rows, lookup)`` for one ``Prefetch`` along a foreign key,
+    either way, with its statement compiled once (``Compiled``, the rows' keys as a list):
+
+    - forward (a step's ``transfer``): the related object is cached on each row, as the
+      relation's own prefetch caches it (None where nothing matched);
+    - reverse with ``to_attr`` (a transfer's ``steps`` into ``pending_steps``): each row gets
+      the list of its related objects in the queryset's order, each of which has its row
+      cached as its foreign key's object.
+
+    Anything else (a path through several relations, a reverse prefetch without ``to_attr``,
+    a queryset with prefetches of its own) is refused: Django's prefetch does it.
+    """
+
+    def __init__(self, model: type[Model], lookup):
+        if isinstance(lookup, str) or "__" in lookup.prefetch_through:
+            raise ValueError(f"Not a single-level Prefetch: {lookup!r}")
+        queryset = lookup.queryset
+        if queryset is None or queryset._prefetch_related_lookups:
+            raise ValueError("The Prefetch needs a queryset without prefetches of its own.")
+        field = model._meta.get_field(lookup.prefetch_through)
+        if field.many_to_one and field.concrete:  # the related rows by the key they are given
+            self.forward, self.field, through = True, field, field.target_field.name
+        elif field.one_to_many and lookup.to_attr:  # the rows whose foreign key is given
+            self.forward, self.field, through = False, field.field, field.field.name
+        else:
+            raise ValueError(f"Not a foreign key, or a reverse one without to_attr: {lookup!r}")
+        self.to_attr = lookup.to_attr
+        self.statement = Compiled(lambda keys: queryset.filter(**{f"{through}__in": keys}))
+
+    def __call__(self, rows: list[Model]) -> None:
+        if not rows:
+            return
+        if self.forward:
+            attname = self.field.attname
+            keys = list(dict.fromkeys(v for r in rows if (v := getattr(r, attname)) is not None))
+            target = self.field.target_field.attname
+            found = {getattr(obj, target): obj for obj in self.statement.all(keys=keys)}
+            for row in rows:
+                self.field.set_cached_value(row, found.get(getattr(row, attname)))
+            return
+        by_key = {row.pk: row for row in rows}
+        lists = {pk: [] for pk in by_key}
+        attname = self.field.attname
+        for obj in self.statement.all(keys=list(by_key)):
+            parent = by_key[getattr(obj, attname)]
+            self.field.set_cached_value(obj, parent)
+            lists[parent.pk].append(obj)
+        for pk, row in by_key.items():
+            setattr(row, self.to_attr, lists[pk])

@@ -63,6 +63,8 @@ class CompiledList:
     size: int
     rows: Callable[[list | None, bool, int], list]
     count: Callable[[int | None], Bound]
+    # the list's prefetches compiled too (ops.compiled.CompiledPrefetch); None: Django's
+    prefetch: Callable[[list], None] | None = None
 
 
 BADGE_CAP = 999
@@ -243,7 +245,7 @@ def paginate(
 
     ``compiled``: the same list's statements compiled once, used when the order and size are
     the ones they were built for (``queryset`` must then be that list as its selector gives
-    it, unsearched); the rows are prefetched as ``queryset`` says.
+    it, unsearched), its prefetches included if it has them compiled.
     """
     size = size or settings.PAGE_SIZE
     cap = settings.COUNT_CAP if count_cap is None else count_cap
@@ -317,6 +319,8 @@ def _compiled_rows(queryset, compiled: CompiledList, values, backwards, n) -> li
             for field, value in zip(compiled.ordering, values, strict=True)
         ]
     rows = compiled.rows(values, backwards, n)
-    if queryset._prefetch_related_lookups:
+    if compiled.prefetch is not None:
+        compiled.prefetch(rows)
+    elif queryset._prefetch_related_lookups:
         prefetch_related_objects(rows, *queryset._prefetch_related_lookups)
     return rows

@@ -149,6 +149,61 @@ def test_a_list_parameter_is_compiled_for_each_length(transfers):
     assert len(statement._plans) == 3  # one, two and three keys
 
 
+@pytest.mark.parametrize(
+    ("model", "rows", "lookup"),
+    [
+        (TransferStep, TransferStep.objects.order_by("id"), "todo"),
+        (Transfer, Transfer.objects.order_by("id"), "pending"),
+        (Transfer, Transfer.objects.order_by("-id"), "route"),
+    ],
+)
+def test_a_compiled_prefetch_is_djangos(transfers, model, rows, lookup):
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from ops.compiled import CompiledPrefetch
+
+    def prefetch():
+        if lookup == "todo":
+            return Prefetch("transfer", queryset=selectors.row_values(Transfer.objects.all()))
+        return selectors.pending_step() if lookup == "pending" else selectors.route_steps()
+
+    def seen(objs):
+        out = []
+        for obj in objs:
+            if lookup == "todo":
+                out.append((obj.pk, values(obj.transfer), obj.transfer.gender_display))
+            else:
+                attr = "pending_steps" if lookup == "pending" else "route_steps"
+                out.append((obj.pk, _steps(getattr(obj, attr))))
+        return out
+
+    compiled = CompiledPrefetch(model, prefetch())
+    for n in (1, 2, len(rows)):
+        theirs, ours = list(rows[:n]), list(rows[:n])
+        prefetch_related_objects(theirs, prefetch())
+        with CaptureQueriesContext(connection) as ctx:
+            compiled(ours)
+        assert len(ctx.captured_queries) == 1
+        assert seen(ours) == seen(theirs)
+    compiled([])  # nothing to fetch, no query
+
+
+def test_a_prefetch_it_cannot_compile_is_refused():
+    from django.db.models import Prefetch
+
+    from ops.compiled import CompiledPrefetch
+
+    for lookup in (
+        "steps",
+        Prefetch("steps", TransferStep.objects.all()),  # reverse without to_attr
+        Prefetch("steps"),  # no queryset
+        Prefetch("steps__org"),
+        Prefetch("steps", TransferStep.objects.prefetch_related("transfer"), to_attr="x"),
+    ):
+        with pytest.raises(ValueError, match=r"Prefetch|to_attr"):
+            CompiledPrefetch(Transfer, lookup)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_locking_statement_needs_a_transaction(demo_db):
     t = launch(draft_to(actor_for(org_of("wxy")), org_of("ltx_zb1")))
@@ -291,22 +346,30 @@ FIRST_PAGES = {
 }
 
 
+def _steps(steps) -> list:
+    """Each step, its organisation and the transfer cached on it (without a query)."""
+    return [(s.pk, s.state, s.org.name, s.transfer.pk) for s in steps]
+
+
 def _shown(page) -> list:
     """What a list row shows of each row: its fields, its row values and its prefetches."""
     out = []
-    for row in page.rows:
-        t = getattr(row, "transfer", row)
-        out.append(
-            (
-                row.pk,
-                t.pk,
-                t.gender_display,
-                t.dest_branch_name,
-                t.letter_days_left(),
-                [s.pk for s in getattr(t, "pending_steps", [])],
-                [s.pk for s in getattr(t, "route_steps", [])],
+    with CaptureQueriesContext(connection) as ctx:
+        for row in page.rows:
+            t = getattr(row, "transfer", row)
+            out.append(
+                (
+                    row.pk,
+                    t.pk,
+                    t.member_name,
+                    t.gender_display,
+                    t.dest_branch_name,
+                    t.letter_days_left(),
+                    _steps(getattr(t, "pending_steps", [])),
+                    _steps(getattr(t, "route_steps", [])),
+                )
             )
-        )
+    assert ctx.captured_queries == []  # everything a row shows came with the page
     return out
 
 

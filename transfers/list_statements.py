@@ -8,9 +8,8 @@ its path), and bound to the organisation of each page:
 
 - ``tab_count(tab, org)``: a tab's badge, for ``orgs.paging.count_together`` to embed;
 - ``compiled_list(name, org)``: a list's pages unsearched at the default size and order — the
-  first page, the page after or before a cursor, and the list's count — for
-  ``orgs.paging.paginate``; prefetches still run as the queryset says. A search or another
-  page size or order go the ORM's way.
+  first page, the page after or before a cursor, their prefetches, and the list's count — for
+  ``orgs.paging.paginate``. A search or another page size or order go the ORM's way.
 
 The selectors stay the one place where a list's rule is written. ``tests/test_compiled.py``
 compares every statement here with what its selector's queryset gives.
@@ -23,7 +22,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db.models import QuerySet
 
-from ops.compiled import Bound, Compiled
+from ops.compiled import Bound, Compiled, CompiledPrefetch
 from orgs.models import Organisation
 from orgs.paging import BADGE_CAP, CompiledList, Count, beyond, counted_ids, flip, page_rows
 from transfers import selectors
@@ -56,6 +55,7 @@ class _OrgList:
         self.selector, self.by, self.ordering = selector, by, list(ordering)
         self._counts: dict[int | None, Compiled] = {}
         self._pages: dict[tuple[int, bool | None], Compiled] = {}
+        self._prefetches: list[CompiledPrefetch] | None = None
 
     def count(self, org: Organisation, cap: int | None) -> Bound:
         statement = self._counts.get(cap)
@@ -81,6 +81,16 @@ class _OrgList:
             statement = self._pages[shape] = Compiled(build)
         cursor = {f"v{i}": value for i, value in enumerate(values or ())}
         return statement.all(**{self.by: getattr(org, self.by)}, **cursor)
+
+    def prefetch(self, rows: list) -> None:
+        """The prefetches of the list's queryset (each as its ``Prefetch`` says), compiled."""
+        if self._prefetches is None:
+            qs = self.selector(_standin(pk=0, path=""))
+            self._prefetches = [
+                CompiledPrefetch(qs.model, lookup) for lookup in qs._prefetch_related_lookups
+            ]
+        for prefetch in self._prefetches:
+            prefetch(rows)
 
 
 def _own_work(org: Organisation) -> QuerySet:
@@ -134,4 +144,5 @@ def compiled_list(name: str, org: Organisation) -> CompiledList:
         size=settings.PAGE_SIZE,
         rows=lambda values, backwards, n: statements.rows(org, n, values, backwards),
         count=lambda cap: statements.count(org, cap),
+        prefetch=statements.prefetch,
     )
