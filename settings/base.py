@@ -92,8 +92,13 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "orgs.context_processors.acting_organisation",
             ],
-            # {% id_url %}, {% named_url %}; |date for the pages' formats, written directly.
-            "builtins": ["ops.templatetags.links", "ops.templatetags.dates"],
+            # {% id_url %}, {% named_url %}; |date for the pages' formats, written directly;
+            # {% extends %} that finds the root template's blocks once.
+            "builtins": [
+                "ops.templatetags.links",
+                "ops.templatetags.dates",
+                "ops.templatetags.extends",
+            ],
         },
     },
 ]
