@@ -84,3 +84,109 @@ def test_the_todo_rows_are_what_the_template_wrote(select, rf):
     assert _squeezed(TAG_ROWS.render(Context(empty))) == _squeezed(
         TEMPLATE_ROW.render(Context(empty))
     )
+
+
+# The other lists' rows as their templates wrote them before the tags took over.
+TEMPLATE_ROWS = {
+    "done": Template(
+        """{% load transfer_rows %}
+  {% for n, t in page.numbered %}
+    <tr>
+      <td>{{ n }}</td><td>{{ t.member_name }}</td><td>{{ t.gender_display }}</td><td class="mono">{{ t.masked_id_number }}</td>
+      <td>{{ t.get_type_display }}</td><td class="wrap">{{ t.source_name }}</td><td class="wrap">{{ t.target_name }}</td>
+      <td class="wrap">{{ t.current_org.name|default:"—" }}</td><td>{{ t.launched_at|date:"Y-m-d" }}</td>
+      <td><span class="state state-{{ t.state }}">{{ t.get_state_display }}</span></td>
+      <td class="actions"><a href="{% id_url "transfers:detail" t.pk %}">查看</a>
+        {% if t.initiator_id == acting_org.pk and t.state != "received" %}<a href="{% id_url "transfers:revoke" t.pk %}" data-dialog="revoke-dialog" data-action="{% id_url "transfers:revoke" t.pk %}" data-version="{{ t.version }}">撤销</a>{% endif %}
+      </td>
+    </tr>
+  {% empty %}
+    <tr><td colspan="11" class="empty">暂无未办结的已办工作。</td></tr>
+  {% endfor %}"""  # noqa: E501
+    ),
+    "history": Template(
+        """{% load transfer_rows %}
+  {% for n, t in page.numbered %}
+    <tr>
+      <td>{{ n }}</td><td>{{ t.member_name }}</td><td>{{ t.gender_display }}</td><td class="mono">{{ t.masked_id_number }}</td>
+      <td>{{ t.get_type_display }}</td><td class="wrap">{{ t.source_name }}</td><td class="wrap">{{ t.dest_branch_name|default:t.target_name }}</td>
+      <td>{{ t.launched_at|date:"Y-m-d" }}</td><td>{{ t.received_on|date:"Y-m-d"|default:"—" }}</td>
+      <td><span class="state state-{{ t.state }}">{{ t.get_state_display }}</span></td>
+      <td class="actions"><a href="{% id_url "transfers:detail" t.pk %}">查看</a></td>
+    </tr>
+  {% empty %}
+    <tr><td colspan="11" class="empty">没有符合条件的记录。</td></tr>
+  {% endfor %}"""  # noqa: E501
+    ),
+    "unreported": Template(
+        """{% load transfer_rows %}
+  {% for n, t in page.numbered %}
+    <tr>
+      <td class="check"><input type="checkbox" name="ids" value="{{ t.pk }}" aria-label="选择{{ t.member_name }}"{% if request.GET.select == "all" %} checked{% endif %}></td>
+      <td>{{ n }}</td><td>{{ t.member_name }}</td><td>{{ t.gender_display }}</td><td class="mono">{{ t.masked_id_number }}</td>
+      <td>{{ t.get_type_display }}</td><td class="wrap">{{ t.source_name }}</td><td class="wrap">{{ t.dest_branch_name }}</td>
+      <td>{{ t.received_on|date:"Y-m-d" }}</td><td>{% letter_days t %}</td>
+      <td class="actions"><a href="{% id_url "transfers:letter" t.pk %}">查看介绍信</a> <a href="{% id_url "transfers:detail" t.pk %}">业务办理</a></td>
+    </tr>
+  {% empty %}
+    <tr><td colspan="11" class="empty">暂无未报到的党员。</td></tr>
+  {% endfor %}"""  # noqa: E501
+    ),
+}
+TAGS = {
+    "done": Template("{% load transfer_rows %}{% done_rows page %}"),
+    "history": Template("{% load transfer_rows %}{% history_rows page %}"),
+    "unreported": Template("{% load transfer_rows %}{% unreported_rows page %}"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("rows", "who", "select"),
+    [
+        ("done", "wxy", ""),
+        ("done", "gxu", ""),
+        ("history", "wxy", ""),
+        ("history", "ltx", ""),
+        ("unreported", "ltx", ""),
+        ("unreported", "ltx", "all"),
+    ],
+)
+def test_the_list_rows_are_what_their_templates_wrote(rows, who, select, rf):
+    from orgs.paging import paginate
+    from tests.transfer_helpers import approve_all, conclude, org_of
+    from tests.transfer_view_helpers import national, stage, wxy_members
+    from transfers import selectors
+
+    members = wxy_members(6)
+    members[0].name = '<b>"甲"</b>&'
+    members[0].save(update_fields=["name"])
+    stage("launched", member=members[0])
+    stage("at_receiver", member=members[1])
+    stage("received", member=members[2])
+    stage("completed", member=members[3])
+    conclude(approve_all(national(member=members[4])))
+    national(member=members[5])
+    org = org_of(who)
+    selector, ordering = {
+        "done": (selectors.outgoing_done, selectors.DONE_ORDERING),
+        "history": (
+            selectors.outgoing_history if who == "wxy" else selectors.incoming_history,
+            selectors.HISTORY_ORDERING,
+        ),
+        "unreported": (selectors.not_reported, selectors.NOT_REPORTED_ORDERING),
+    }[rows]
+    page = paginate(selector(org), ordering)
+    assert page.rows
+    request = rf.get("/", {"select": select} if select else {})
+    context = {"page": page, "request": request, "acting_org": org}
+    ours = TAGS[rows].render(Context(context))
+    assert _squeezed(ours) == _squeezed(TEMPLATE_ROWS[rows].render(Context(context)))
+    assert ours.count("<tr>") == len(page.rows)
+    assert "<b>" not in ours
+    if rows == "done":
+        assert ("撤销" in ours) == (who == "wxy")  # the initiator's own, until received
+    empty = {**context, "page": paginate(selector(org).none(), ordering)}
+    assert _squeezed(TAGS[rows].render(Context(empty))) == _squeezed(
+        TEMPLATE_ROWS[rows].render(Context(empty))
+    )
