@@ -208,3 +208,85 @@ def test_reminding_twice_is_refused():
     supervision.remind(actor=actor_for(org_of("gx")), step=step)
     with pytest.raises(TransferError, match="督办过"):
         supervision.remind(actor=actor_for(org_of("gx")), step=step)
+
+
+@pytest.mark.parametrize("who", ["gx", "gxu", "wxy", "ltx", "ltx_zb1"])
+def test_each_list_compiled_once_is_its_selectors(who, monkeypatch):
+    """工作督查's four lists from the statements compiled once (list_statements.SUPERVISION),
+    every page forwards and back at one row a page: the same rows, cursors and counts as from
+    the selectors' querysets."""
+    from orgs.paging import paginate
+    from transfers import list_statements
+
+    for days in (12, 10, 9):
+        transfer = launched_days_ago(days)
+    receive(approve_all(transfer), org_of("ltx_zb1"))
+    received = [receive(approve_all(launched_days_ago(1)), org_of("ltx_zb1")) for _ in range(2)]
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    Transfer.objects.filter(pk__in=[t.pk for t in received]).update(letter_expires_on=yesterday)
+    for _ in range(2):
+        with freeze_time(timezone.now() - dt.timedelta(days=40)):
+            national = draft_to(
+                actor_for(org_of("wxy")),
+                None,
+                transfer_type=TransferType.NATIONAL,
+                target_name="中共北京市某区委员会",
+            )
+            conclude(approve_all(launch(national)))
+    org = org_of(who)
+    limit, today = supervision.overdue_limit(), timezone.localdate()
+    lists = {
+        "overdue": (supervision.overdue_steps(org, limit=limit), {"limit": limit}),
+        "unreported": (supervision.overdue_unreported(org, today=today), {"today": today}),
+        "receipts": (
+            supervision.missing_receipts(org, limit=supervision.receipt_limit()),
+            {"limit": supervision.receipt_limit()},
+        ),
+        "children": (supervision.direct_subordinates(org), {"depth": org.depth + 1}),
+    }
+    several = 0
+    for name, (qs, values) in lists.items():
+        statements = list_statements.SUPERVISION[name]
+        monkeypatch.setattr(statements, "size", 1)
+        used = []
+        rows = statements.rows
+        monkeypatch.setattr(
+            statements,
+            "rows",
+            lambda *a, used=used, rows=rows, **k: used.append(1) or rows(*a, **k),
+        )
+        compiled = list_statements.supervision_list(name, org, **values)
+
+        def walk(compiled, qs=qs, statements=statements):
+            pages = [paginate(qs, statements.ordering, size=1, compiled=compiled)]
+            while pages[-1].next_cursor:
+                pages.append(
+                    paginate(
+                        qs,
+                        statements.ordering,
+                        size=1,
+                        compiled=compiled,
+                        after=pages[-1].next_cursor,
+                    )
+                )
+            while pages[-1].prev_cursor:
+                pages.append(
+                    paginate(
+                        qs,
+                        statements.ordering,
+                        size=1,
+                        compiled=compiled,
+                        before=pages[-1].prev_cursor,
+                    )
+                )
+            return [
+                ([r.pk for r in p.rows], p.count, p.first_index, p.next_cursor, p.prev_cursor)
+                for p in pages
+            ]
+
+        ours = walk(compiled)
+        assert len(used) == len(ours)  # every page came from the compiled statements
+        assert ours == walk(None), name
+        several += len(ours) > 2
+    if who in ("gx", "gxu", "ltx"):
+        assert several  # some list had a page after its first (and came back)

@@ -25,7 +25,7 @@ from django.db.models import QuerySet
 from ops.compiled import Bound, Compiled, CompiledPrefetch
 from orgs.models import Organisation
 from orgs.paging import BADGE_CAP, CompiledList, Count, beyond, counted_ids, flip, page_rows
-from transfers import selectors
+from transfers import selectors, supervision
 
 
 def _standin(pk: int | None = None, path: str = "") -> Organisation:
@@ -49,23 +49,44 @@ def _page_rows(qs: QuerySet, ordering: list[str], n: int, values: list | None) -
 
 class _OrgList:
     """One organisation's list by its selector: what of the organisation it reads (``by``:
-    "pk" or "path"), its order, and its statements compiled once per size and cap."""
+    "pk", "path", or several), the selector's other arguments that are values of the
+    statement (``extra``: a time limit, say), its order, and its statements compiled once per
+    size and cap."""
 
-    def __init__(self, selector: Callable[[Organisation], QuerySet], *, by: str, ordering=()):
-        self.selector, self.by, self.ordering = selector, by, list(ordering)
+    def __init__(
+        self,
+        selector: Callable[..., QuerySet],
+        *,
+        by: str | tuple[str, ...],
+        extra: tuple[str, ...] = (),
+        ordering=(),
+        size: int | None = None,
+    ):
+        self.selector, self.ordering = selector, list(ordering)
+        self.by = (by,) if isinstance(by, str) else by
+        self.extra, self.size = extra, size
         self._counts: dict[int | None, Compiled] = {}
         self._pages: dict[tuple[int, bool | None], Compiled] = {}
         self._prefetches: list[CompiledPrefetch] | None = None
 
-    def count(self, org: Organisation, cap: int | None) -> Bound:
+    def _queryset(self, params: dict) -> QuerySet:
+        """The selector's queryset for ``params`` (the organisation's and the extra values;
+        what remains is the cursor's, ``v0``, ``v1`` …, left in ``params``)."""
+        org = _standin(**{name: params.pop(name) for name in self.by})
+        return self.selector(org, **{name: params.pop(name) for name in self.extra})
+
+    def _params(self, org: Organisation, extra: dict) -> dict:
+        return {**{name: getattr(org, name) for name in self.by}, **extra}
+
+    def count(self, org: Organisation, cap: int | None, **extra) -> Bound:
         statement = self._counts.get(cap)
         if statement is None:
-            statement = self._counts[cap] = Compiled(
-                lambda **o: _ids(self.selector(_standin(**o)), cap)
-            )
-        return statement.bind(**{self.by: getattr(org, self.by)})
+            statement = self._counts[cap] = Compiled(lambda **p: _ids(self._queryset(p), cap))
+        return statement.bind(**self._params(org, extra))
 
-    def rows(self, org: Organisation, n: int, values: list | None, backwards: bool) -> list:
+    def rows(
+        self, org: Organisation, n: int, values: list | None, backwards: bool, **extra
+    ) -> list:
         """The first ``n`` rows from the start (``values`` None), or after a cursor's
         ``values`` (``backwards``: before them, in the reverse order)."""
         shape = (n, None if values is None else backwards)
@@ -73,24 +94,34 @@ class _OrgList:
         if statement is None:
             ordering = flip(self.ordering) if shape[1] else self.ordering
 
-            def build(**p):  # p: the organisation's key or path, and v0, v1 … (the cursor)
-                org = _standin(**{self.by: p.pop(self.by)})
+            def build(**p):
+                qs = self._queryset(p)
                 cursor = [p[f"v{i}"] for i in range(len(ordering))] if p else None
-                return _page_rows(self.selector(org), ordering, n, cursor)
+                return _page_rows(qs, ordering, n, cursor)
 
             statement = self._pages[shape] = Compiled(build)
-        cursor = {f"v{i}": value for i, value in enumerate(values or ())}
-        return statement.all(**{self.by: getattr(org, self.by)}, **cursor)
-
-    def prefetch(self, rows: list) -> None:
-        """The prefetches of the list's queryset (each as its ``Prefetch`` says), compiled."""
         if self._prefetches is None:
-            qs = self.selector(_standin(pk=0, path=""))
+            qs = self._queryset(self._params(org, extra))
             self._prefetches = [
                 CompiledPrefetch(qs.model, lookup) for lookup in qs._prefetch_related_lookups
             ]
-        for prefetch in self._prefetches:
+        cursor = {f"v{i}": value for i, value in enumerate(values or ())}
+        return statement.all(**self._params(org, extra), **cursor)
+
+    def prefetch(self, rows: list) -> None:
+        """The prefetches of the list's queryset (each as its ``Prefetch`` says), compiled."""
+        for prefetch in self._prefetches or ():
             prefetch(rows)
+
+    def compiled(self, org: Organisation, **extra) -> CompiledList:
+        """The list for ``org`` (and ``extra``) as ``paginate`` reads it."""
+        return CompiledList(
+            ordering=self.ordering,
+            size=self.size or settings.PAGE_SIZE,
+            rows=lambda values, backwards, n: self.rows(org, n, values, backwards, **extra),
+            count=lambda cap: self.count(org, cap, **extra),
+            prefetch=self.prefetch,
+        )
 
 
 def _own_work(org: Organisation) -> QuerySet:
@@ -126,6 +157,44 @@ LISTS = {
 }
 
 
+# 工作督查's four lists: their time limits are values of the statements.
+SUPERVISION = {
+    "overdue": _OrgList(
+        lambda org, limit: supervision.overdue_steps(org, limit=limit),
+        by="path",
+        extra=("limit",),
+        ordering=supervision.OVERDUE_ORDERING,
+        size=supervision.LIST_SIZE,
+    ),
+    "unreported": _OrgList(
+        lambda org, today: supervision.overdue_unreported(org, today=today),
+        by="path",
+        extra=("today",),
+        ordering=supervision.UNREPORTED_ORDERING,
+        size=supervision.LIST_SIZE,
+    ),
+    "receipts": _OrgList(
+        lambda org, limit: supervision.missing_receipts(org, limit=limit),
+        by="path",
+        extra=("limit",),
+        ordering=supervision.RECEIPT_ORDERING,
+        size=supervision.LIST_SIZE,
+    ),
+    "children": _OrgList(
+        lambda org, depth: supervision.direct_subordinates(org, depth=depth),
+        by="path",
+        extra=("depth",),
+        ordering=supervision.SUBORDINATE_ORDERING,
+        size=supervision.SUBORDINATE_SIZE,
+    ),
+}
+
+
+def supervision_list(name: str, org: Organisation, **values) -> CompiledList:
+    """工作督查's list ``name`` for ``org`` with its time limit (``limit`` or ``today``)."""
+    return SUPERVISION[name].compiled(org, **values)
+
+
 def tab_count(tab: str, org: Organisation) -> Count | Bound:
     """The number on ``tab`` for ``org``, as ``orgs.paging.count_together`` counts it: the
     badge's (to 999+) for a list, exact for 转出 · 待办工作 (a ``Count``)."""
@@ -138,11 +207,4 @@ def tab_count(tab: str, org: Organisation) -> Count | Bound:
 
 def compiled_list(name: str, org: Organisation) -> CompiledList:
     """The list ``name`` for ``org`` as ``paginate`` reads it unsearched."""
-    statements = LISTS[name]
-    return CompiledList(
-        ordering=statements.ordering,
-        size=settings.PAGE_SIZE,
-        rows=lambda values, backwards, n: statements.rows(org, n, values, backwards),
-        count=lambda cap: statements.count(org, cap),
-        prefetch=statements.prefetch,
-    )
+    return LISTS[name].compiled(org)

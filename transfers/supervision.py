@@ -31,6 +31,8 @@ from transfers.services import Actor, lock, record
 from transfers.volume import by_month, by_org, counted
 
 RECEIPT_GRACE_DAYS = 30
+LIST_SIZE = 10  # rows a page of 超期未办, 超期未报到 and 回执未登记
+SUBORDINATE_SIZE = 20  # the subordinates' table
 
 
 @dataclass(frozen=True)
@@ -59,38 +61,47 @@ def overdue_limit(days: int | None = None) -> dt.datetime:
     return timezone.now() - dt.timedelta(days=days or settings.SUPERVISION_OVERDUE_DAYS)
 
 
-def overdue_steps(org: Organisation, days: int | None = None) -> QuerySet[TransferStep]:
-    """超期未办: steps in ``org``'s subtree pending longer than ``days``."""
+def overdue_steps(
+    org: Organisation, days: int | None = None, *, limit: dt.datetime | None = None
+) -> QuerySet[TransferStep]:
+    """超期未办: steps in ``org``'s subtree pending longer than ``days`` (since before
+    ``limit``, if given: ``overdue_limit(days)``)."""
     return TransferStep.objects.filter(
         state=StepState.PENDING,
         org_path__startswith=org.path,
-        pending_since__lt=overdue_limit(days),
+        pending_since__lt=overdue_limit(days) if limit is None else limit,
     ).select_related("org", "transfer", "transfer__initiator")
 
 
 OVERDUE_ORDERING = ["pending_since", "id"]
 
 
-def overdue_unreported(org: Organisation) -> QuerySet[Transfer]:
-    """超期未报到: members received into ``org``'s subtree whose letter has expired."""
+def overdue_unreported(org: Organisation, *, today: dt.date | None = None) -> QuerySet[Transfer]:
+    """超期未报到: members received into ``org``'s subtree whose letter has expired (before
+    ``today``, by default the current date)."""
     return Transfer.objects.filter(
         state=TransferState.RECEIVED,
         dest_path__startswith=org.path,
-        letter_expires_on__lt=timezone.localdate(),  # the current letter's, kept on the row
+        # the current letter's last day, kept on the row
+        letter_expires_on__lt=timezone.localdate() if today is None else today,
     ).select_related("dest_branch")
 
 
 UNREPORTED_ORDERING = ["-received_on", "-id"]
 
 
-def missing_receipts(org: Organisation) -> QuerySet[Transfer]:
-    """全国 transfers concluded more than 30 days ago with no 回执 recorded, that ``org``'s
-    subtree sent or concluded."""
+def receipt_limit() -> dt.datetime:
+    return timezone.now() - dt.timedelta(days=RECEIPT_GRACE_DAYS)
+
+
+def missing_receipts(org: Organisation, *, limit: dt.datetime | None = None) -> QuerySet[Transfer]:
+    """全国 transfers concluded more than 30 days ago (before ``limit``: ``receipt_limit()``)
+    with no 回执 recorded, that ``org``'s subtree sent or concluded."""
     return Transfer.objects.filter(
         Q(source_path__startswith=org.path) | Q(receiver_path__startswith=org.path),
         state=TransferState.CONCLUDED,
         out_of_system=True,
-        finished_at__lt=timezone.now() - dt.timedelta(days=RECEIPT_GRACE_DAYS),
+        finished_at__lt=receipt_limit() if limit is None else limit,
         letters__is_current=True,
         letters__receipt_on__isnull=True,
     ).select_related("receiver", "source_branch")
@@ -206,10 +217,15 @@ def _completed(org: Organisation, period: Period, orgs: list[Organisation]) -> l
     return [completed.get(p, 0) for p in paths]
 
 
-def direct_subordinates(org: Organisation) -> QuerySet[Organisation]:
-    """The children of ``org``, read through the (depth, path) index: a province's subtree has
-    168,000 organisations, its children fourteen."""
-    return Organisation.objects.filter(depth=org.depth + 1, path__startswith=org.path)
+SUBORDINATE_ORDERING = ["path", "id"]
+
+
+def direct_subordinates(org: Organisation, *, depth: int | None = None) -> QuerySet[Organisation]:
+    """The children of ``org`` (its subtree at ``depth``, by default one below it), read
+    through the (depth, path) index: a province's subtree has 168,000 organisations, its
+    children fourteen."""
+    depth = org.depth + 1 if depth is None else depth
+    return Organisation.objects.filter(depth=depth, path__startswith=org.path)
 
 
 def monthly_volume(org: Organisation, months: int = 12) -> list[tuple[dt.date, int, int]]:

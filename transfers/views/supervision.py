@@ -18,7 +18,7 @@ from members.idcard import mask_id_number
 from orgs.forms import Form
 from orgs.paging import page_counts, paginate
 from orgs.scoping import org_required
-from transfers import supervision
+from transfers import list_statements, supervision
 from transfers.errors import TransferError
 from transfers.exports import rows_response
 from transfers.forms import DateField
@@ -96,37 +96,48 @@ def supervision_page(request):
     period = form.period()
     days = form.overdue_days()
     list_counts = page_counts(request)  # the four lists are counted in one statement
-    overdue = paginate(
-        supervision.overdue_steps(org, days),
+    # Each list's statements are compiled once (list_statements); its time limit is a value.
+    limit, today = supervision.overdue_limit(days), timezone.localdate()
+    receipt_limit = supervision.receipt_limit()
+
+    def page(name: str, qs, ordering, prefix: str, **values):
+        return paginate(
+            qs,
+            ordering,
+            after=request.GET.get(f"{prefix}_after"),
+            before=request.GET.get(f"{prefix}_before"),
+            size=list_statements.SUPERVISION[name].size,
+            counts=list_counts,
+            compiled=list_statements.supervision_list(name, org, **values),
+        )
+
+    overdue = page(
+        "overdue",
+        supervision.overdue_steps(org, limit=limit),
         supervision.OVERDUE_ORDERING,
-        after=request.GET.get("o_after"),
-        before=request.GET.get("o_before"),
-        size=10,
-        counts=list_counts,
+        "o",
+        limit=limit,
     )
-    unreported = paginate(
-        supervision.overdue_unreported(org),
+    unreported = page(
+        "unreported",
+        supervision.overdue_unreported(org, today=today),
         supervision.UNREPORTED_ORDERING,
-        after=request.GET.get("u_after"),
-        before=request.GET.get("u_before"),
-        size=10,
-        counts=list_counts,
+        "u",
+        today=today,
     )
-    receipts = paginate(
-        supervision.missing_receipts(org),
+    receipts = page(
+        "receipts",
+        supervision.missing_receipts(org, limit=receipt_limit),
         supervision.RECEIPT_ORDERING,
-        after=request.GET.get("m_after"),
-        before=request.GET.get("m_before"),
-        size=10,
-        counts=list_counts,
+        "m",
+        limit=receipt_limit,
     )
-    children = paginate(
+    children = page(
+        "children",
         supervision.direct_subordinates(org),
-        ["path", "id"],
-        after=request.GET.get("s_after"),
-        before=request.GET.get("s_before"),
-        size=20,
-        counts=list_counts,
+        supervision.SUBORDINATE_ORDERING,
+        "s",
+        depth=org.depth + 1,
     )
     volume = supervision.monthly_volume(org)
     return render(
