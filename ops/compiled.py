@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
 
 _markers = itertools.count(1)
@@ -87,11 +87,13 @@ class _Plan:
     populators: list
     annotations: dict[str, int]
     converters: dict
+    names: tuple[str, ...] | None = None  # a ``.values()`` queryset's: rows are dicts
 
 
 class Compiled:
     """``Compiled(lambda pk: Model.objects.filter(pk=pk).select_related(...))``; then
-    ``.all(pk=1)`` → a list of instances, ``.first(pk=1)`` → one or None."""
+        ``.all(pk=1)`` → a list of instances, ``.first(pk=1)`` → one or None (of a ``.values()``
+    queryset: dicts, as it gives them)."""
 
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
@@ -167,6 +169,35 @@ class Compiled:
         if missing:
             raise ValueError(f"Parameters {missing} do not reach the SQL unchanged.")
         klass_info, select = compiler.klass_info, compiler.select
+        converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+        if qs._iterable_class is not ModelIterable:  # .values(): dicts, by the names it gives
+            if qs._iterable_class is not ValuesIterable:
+                raise ValueError("Compiled reads model instances or .values() dicts.")
+            query = qs.query
+            # As ValuesIterable names them: in the order selected, else extras first.
+            names = (
+                tuple(query.selected)
+                if query.selected
+                else (
+                    *query.extra_select,
+                    *query.values_select,
+                    *query.annotation_select,
+                )
+            )
+            return _Plan(
+                sql=sql,
+                params=tuple(sql_params),
+                slots=slots,
+                for_update=query.select_for_update,
+                model=qs.model,
+                start=0,
+                end=0,
+                init_list=[],
+                populators=[],
+                annotations={},
+                converters=converters,
+                names=names,
+            )
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         return _Plan(
@@ -180,14 +211,16 @@ class Compiled:
             init_list=[f[0].target.attname for f in select[start:end]],
             populators=get_related_populators(klass_info, select, db),
             annotations=dict(compiler.annotation_col_map or {}),
-            converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
+            converters=converters,
         )
 
     # -- building the objects ----------------------------------------------------------------
 
     @staticmethod
-    def _instance(plan: _Plan, db, connection, row, known) -> Model:
+    def _instance(plan: _Plan, db, connection, row, known) -> Model | dict:
         row = convert_row(row, plan.converters, connection)
+        if plan.names is not None:
+            return dict(zip(plan.names, row[: len(plan.names)], strict=True))
         obj = plan.model.from_db(db, plan.init_list, row[plan.start : plan.end])
         for populator in plan.populators:
             populator.populate(row, obj)

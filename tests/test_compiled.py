@@ -204,6 +204,31 @@ def test_a_prefetch_it_cannot_compile_is_refused():
             CompiledPrefetch(Transfer, lookup)
 
 
+def test_a_values_queryset_gives_the_dicts_it_gives(transfers):
+    """Grouped counts (工作督查): ``.values()`` with annotations, named as Django names them,
+    an annotation first included."""
+    from django.db.models import Count
+    from django.db.models.functions import Substr
+
+    def grouped(path, width, states):
+        return (
+            TransferStep.objects.filter(org_path__startswith=path, state__in=states)
+            .annotate(child=Substr("org_path", 1, width))
+            .values("child", "state")
+            .annotate(n=Count("id"))
+            .order_by("child", "state")
+        )
+
+    statement = Compiled(grouped)
+    for who in ("gx", "gxu", "wxy"):
+        org = org_of(who)
+        for states in (["pending"], ["pending", "done"]):
+            values = {"path": org.path, "width": len(org.path) + 4, "states": states}
+            assert statement.all(**values) == list(grouped(**values))
+    with pytest.raises(ValueError, match="dicts"):
+        Compiled(lambda pk: Transfer.objects.filter(pk=pk).values_list("pk")).all(pk=1)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_locking_statement_needs_a_transaction(demo_db):
     t = launch(draft_to(actor_for(org_of("wxy")), org_of("ltx_zb1")))

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
+from ops.compiled import Compiled
 from orgs.models import Organisation
 from transfers.errors import TransferError
 from transfers.models import (
@@ -147,6 +148,62 @@ class SubordinateRow:
     completed: int
 
 
+def _pending_by_child(path: str, width: int, paths: list[str], limit: dt.datetime) -> QuerySet:
+    """Pending and overdue (since before ``limit``) steps under ``path``, by the child of
+    ``path`` (its path is ``width`` long) among ``paths`` they are in."""
+    return (
+        TransferStep.objects.filter(state=StepState.PENDING, org_path__startswith=path)
+        .annotate(child=Substr("org_path", 1, width))
+        .filter(child__in=paths)
+        .values("child")
+        .annotate(
+            pending=Count("id"),
+            overdue=Count("id", filter=Q(pending_since__lt=limit)),
+        )
+    )
+
+
+def _completed_out(path, width, paths, start, end) -> QuerySet:
+    """Transfers out of each child among ``paths`` completed or concluded in [start, end)."""
+    return (
+        Transfer.objects.filter(
+            state__in=[TransferState.COMPLETED, TransferState.CONCLUDED],
+            finished_at__gte=start,
+            finished_at__lt=end,
+            source_path__startswith=path,
+        )
+        .annotate(child=Substr("source_path", 1, width))
+        .filter(child__in=paths)
+        .values("child")
+        .annotate(n=Count("id"))
+    )
+
+
+def _completed_in(path, width, paths, start, end) -> QuerySet:
+    """Transfers into each child among ``paths`` completed in [start, end). Only a completed
+    transfer has a destination branch (办结 leaves the system), so this reads the
+    completed-history index; a 支部间转接 is counted once, on the way out."""
+    return (
+        Transfer.objects.filter(
+            state=TransferState.COMPLETED,
+            finished_at__gte=start,
+            finished_at__lt=end,
+            dest_path__startswith=path,
+        )
+        .exclude(type=TransferType.BRANCH)
+        .annotate(child=Substr("dest_path", 1, width))
+        .filter(child__in=paths)
+        .values("child")
+        .annotate(n=Count("id"))
+    )
+
+
+# Compiled once per process (ops.compiled): the page runs them on every visit.
+_PENDING_BY_CHILD = Compiled(_pending_by_child)
+_COMPLETED_OUT = Compiled(_completed_out)
+_COMPLETED_IN = Compiled(_completed_in)
+
+
 def subordinates(
     org: Organisation, period: Period, orgs: list[Organisation]
 ) -> list[SubordinateRow]:
@@ -154,17 +211,7 @@ def subordinates(
     and transfers out of or into it completed in the period."""
     width = len(org.path) + Organisation.steplen
     paths = [o.path for o in orgs]
-    child = Substr("org_path", 1, width)
-    steps = (
-        TransferStep.objects.filter(state=StepState.PENDING, org_path__startswith=org.path)
-        .annotate(child=child)
-        .filter(child__in=paths)
-        .values("child")
-        .annotate(
-            pending=Count("id"),
-            overdue=Count("id", filter=Q(pending_since__lt=overdue_limit())),
-        )
-    )
+    steps = _PENDING_BY_CHILD.all(path=org.path, width=width, paths=paths, limit=overdue_limit())
     by_step = {row["child"]: row for row in steps}
     return [
         SubordinateRow(
@@ -183,36 +230,15 @@ def _completed(org: Organisation, period: Period, orgs: list[Organisation]) -> l
     if orgs and counted(*orgs):
         kept = by_org(paths, ["od", "id"], period.start, period.end)
         return [sum(kept.get(p, {}).values()) for p in paths]
-    width = len(org.path) + Organisation.steplen
-    done = Q(
-        state__in=[TransferState.COMPLETED, TransferState.CONCLUDED],
-        finished_at__gte=period.start_at,
-        finished_at__lt=period.end_at,
-    )
-    out = (
-        Transfer.objects.filter(done, source_path__startswith=org.path)
-        .annotate(child=Substr("source_path", 1, width))
-        .filter(child__in=paths)
-        .values("child")
-        .annotate(n=Count("id"))
-    )
-    # Only a completed transfer has a destination branch (办结 leaves the system), so this reads
-    # the completed-history index; a 支部间转接 is counted once, on the way out.
-    came_in = (
-        Transfer.objects.filter(
-            state=TransferState.COMPLETED,
-            finished_at__gte=period.start_at,
-            finished_at__lt=period.end_at,
-            dest_path__startswith=org.path,
-        )
-        .exclude(type=TransferType.BRANCH)
-        .annotate(child=Substr("dest_path", 1, width))
-        .filter(child__in=paths)
-        .values("child")
-        .annotate(n=Count("id"))
-    )
+    values = {
+        "path": org.path,
+        "width": len(org.path) + Organisation.steplen,
+        "paths": paths,
+        "start": period.start_at,
+        "end": period.end_at,
+    }
     completed: dict[str, int] = {}
-    for row in [*out, *came_in]:
+    for row in [*_COMPLETED_OUT.all(**values), *_COMPLETED_IN.all(**values)]:
         completed[row["child"]] = completed.get(row["child"], 0) + row["n"]
     return [completed.get(p, 0) for p in paths]
 

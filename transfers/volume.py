@@ -21,9 +21,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection, models
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
+from ops.compiled import Compiled
 from orgs.fields import PathField
 from orgs.models import Level, Organisation
 
@@ -52,24 +53,37 @@ def counted(*orgs: Organisation) -> bool:
     return connection.vendor == "postgresql" and all(o.level in COUNTED_LEVELS for o in orgs)
 
 
-def by_month(org: Organisation, kinds: list[str], first: dt.date) -> dict[tuple[dt.date, str], int]:
-    """{(first day of month, kind): count} from ``first`` on."""
-    rows = (
-        VolumeCount.objects.filter(path=org.path, kind__in=kinds, day__gte=first)
+def _by_month(path: str, kinds: list[str], first: dt.date) -> QuerySet:
+    return (
+        VolumeCount.objects.filter(path=path, kind__in=kinds, day__gte=first)
         .annotate(month=TruncMonth("day"))
         .values("month", "kind")
         .annotate(total=Sum("n"))
     )
+
+
+def _by_org(paths: list[str], kinds: list[str], start: dt.date, end: dt.date) -> QuerySet:
+    return (
+        VolumeCount.objects.filter(path__in=paths, kind__in=kinds, day__gte=start, day__lte=end)
+        .values("path", "kind")
+        .annotate(total=Sum("n"))
+    )
+
+
+# Compiled once per process (ops.compiled): 工作督查 runs them on every visit.
+_BY_MONTH = Compiled(_by_month)
+_BY_ORG = Compiled(_by_org)
+
+
+def by_month(org: Organisation, kinds: list[str], first: dt.date) -> dict[tuple[dt.date, str], int]:
+    """{(first day of month, kind): count} from ``first`` on."""
+    rows = _BY_MONTH.all(path=org.path, kinds=kinds, first=first)
     return {(r["month"], r["kind"]): r["total"] for r in rows}
 
 
 def by_org(paths: list[str], kinds: list[str], start: dt.date, end: dt.date) -> dict[str, dict]:
     """{path: {kind: count}} over the days ``start``..``end`` inclusive."""
-    rows = (
-        VolumeCount.objects.filter(path__in=paths, kind__in=kinds, day__gte=start, day__lte=end)
-        .values("path", "kind")
-        .annotate(total=Sum("n"))
-    )
+    rows = _BY_ORG.all(paths=paths, kinds=kinds, start=start, end=end)
     result: dict[str, dict] = {}
     for r in rows:
         result.setdefault(r["path"], {})[r["kind"]] = r["total"]
