@@ -313,11 +313,17 @@ def _compiled_rows(queryset, compiled: CompiledList, values, backwards, n) -> li
     if values is not None:
         if None in values:  # as the lookups refuse it: the ordering's fields are non-null
             raise ValueError("Cannot use None as a query value")
-        model = queryset.model
-        values = [
-            model._meta.get_field(field.lstrip("-")).get_prep_value(value)
-            for field, value in zip(compiled.ordering, values, strict=True)
-        ]
+        model, ops = queryset.model, connections[queryset.db].ops
+        typed = []
+        for name, value in zip(compiled.ordering, values, strict=True):
+            field = model._meta.get_field(name.lstrip("-"))
+            value = field.get_prep_value(value)
+            if isinstance(value, int):  # as the column holds it, or the cursor does not fit
+                low, high = ops.integer_field_ranges.get(field.get_internal_type(), (None, None))
+                if (low is not None and value < low) or (high is not None and value > high):
+                    raise ValueError(f"{value} is out of the range of {name}")
+            typed.append(value)
+        values = typed
     rows = compiled.rows(values, backwards, n)
     if compiled.prefetch is not None:
         compiled.prefetch(rows)

@@ -446,7 +446,8 @@ def test_a_cursor_that_does_not_fit_gives_the_first_page_compiled_too(transfers,
     org = org_of("ltx_zb1")
     compiled = list_statements.compiled_list("in_todo", org)
     first = paginate(selectors.incoming_todo(org), selectors.TODO_ORDERING, compiled=compiled)
-    for bad in (["not a time", 1], ["2026-01-01T00:00:00+00:00", "x"], [None, 1]):
+    out_of_range = ["2026-01-01T00:00:00+00:00", 2**63]  # beyond the id column
+    for bad in (["not a time", 1], ["2026-01-01T00:00:00+00:00", "x"], [None, 1], out_of_range):
         for direction in ("after", "before"):
             page = paginate(
                 selectors.incoming_todo(org),
