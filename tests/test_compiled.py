@@ -14,6 +14,7 @@ from tests.transfer_helpers import (
     actor_for,
     approve_all,
     draft_to,
+    every_page,
     launch,
     org_of,
     receive,
@@ -405,11 +406,7 @@ def _walk(selector, org, ordering, compiled) -> list:
     def page(**cursor):
         return paginate(selector(org), ordering, compiled=compiled, **cursor)
 
-    pages = [page()]
-    while pages[-1].next_cursor:
-        pages.append(page(after=pages[-1].next_cursor))
-    while pages[-1].prev_cursor:
-        pages.append(page(before=pages[-1].prev_cursor))
+    pages = every_page(page)
     return [(_shown(p), p.count, p.first_index, p.next_cursor, p.prev_cursor) for p in pages]
 
 

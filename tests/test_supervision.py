@@ -15,6 +15,7 @@ from tests.transfer_helpers import (
     approve_all,
     conclude,
     draft_to,
+    every_page,
     launch,
     org_of,
     pending,
@@ -258,30 +259,12 @@ def test_each_list_compiled_once_is_its_selectors(who, monkeypatch):
         compiled = list_statements.supervision_list(name, org, **values)
 
         def walk(compiled, qs=qs, statements=statements):
-            pages = [paginate(qs, statements.ordering, size=1, compiled=compiled)]
-            while pages[-1].next_cursor:
-                pages.append(
-                    paginate(
-                        qs,
-                        statements.ordering,
-                        size=1,
-                        compiled=compiled,
-                        after=pages[-1].next_cursor,
-                    )
-                )
-            while pages[-1].prev_cursor:
-                pages.append(
-                    paginate(
-                        qs,
-                        statements.ordering,
-                        size=1,
-                        compiled=compiled,
-                        before=pages[-1].prev_cursor,
-                    )
-                )
+            def page(**cursor):
+                return paginate(qs, statements.ordering, size=1, compiled=compiled, **cursor)
+
             return [
                 ([r.pk for r in p.rows], p.count, p.first_index, p.next_cursor, p.prev_cursor)
-                for p in pages
+                for p in every_page(page)
             ]
 
         ours = walk(compiled)

@@ -176,3 +176,14 @@ def draft_inbound(by: Actor, target: Organisation, **changes) -> Transfer:
         **changes,
     }
     return services.draft_inbound(actor=by, **kwargs)
+
+
+def every_page(page) -> list:
+    """Every page of a list, forwards to its end and back again by its cursors:
+    ``page(**cursor)`` gives one (``after=…`` or ``before=…``, none for the first)."""
+    pages = [page()]
+    while pages[-1].next_cursor:
+        pages.append(page(after=pages[-1].next_cursor))
+    while pages[-1].prev_cursor:
+        pages.append(page(before=pages[-1].prev_cursor))
+    return pages
