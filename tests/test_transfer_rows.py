@@ -51,7 +51,11 @@ TAG_ROWS = Template("{% load transfer_rows %}{% todo_rows page empty_text %}")
 
 
 def _squeezed(html: str) -> str:
-    return re.sub(r">\s+<", "><", html.strip())
+    """``html`` as a browser lays it out: runs of white space as one space, none next to the
+    table's and list's own tags (where it shows nothing); a space between inline elements
+    (``</a> <a>``) is kept."""
+    html = re.sub(r"\s+", " ", html.strip())
+    return re.sub(r" ?(</?(?:tr|td|ol|li)\b[^>]*>) ?", r"\1", html)
 
 
 @pytest.mark.django_db
@@ -189,4 +193,68 @@ def test_the_list_rows_are_what_their_templates_wrote(rows, who, select, rf):
     empty = {**context, "page": paginate(selector(org).none(), ordering)}
     assert _squeezed(TAGS[rows].render(Context(empty))) == _squeezed(
         TEMPLATE_ROWS[rows].render(Context(empty))
+    )
+
+
+# 转接进度's row as out_progress.html wrote it before the tag took over.
+PROGRESS_TEMPLATE = Template(
+    """{% load transfer_rows %}
+  {% for n, t in page.numbered %}
+    {% with now=t.where_now %}
+    <tr>
+      <td data-label="序号">{{ n }}</td>
+      <td data-label="姓名">{{ t.member_name }}</td>
+      <td data-label="身份证号" class="mono">{{ t.masked_id_number }}</td>
+      <td data-label="转接类型">{{ t.get_type_display }}</td>
+      <td data-label="转出党支部" class="wrap">{{ t.source_name }}</td>
+      <td data-label="目的地党组织" class="wrap">{{ t.target_name }}</td>
+      <td data-label="当前环节" class="wrap">
+        {% if now %}<strong>{{ now.org.name }}</strong> <span class="state state-in_progress">{{ now.get_role_display }}</span>
+        {% elif t.state == "received" %}<strong>{{ t.dest_branch_name|default:t.target_name }}</strong> <span class="state state-received">已接收，待报到</span>
+        {% elif t.state == "returned" %}<span class="state state-returned">已退回</span> 待发起党组织修改后重新发起或撤销
+        {% else %}<span class="state state-draft">{{ t.get_state_display }}</span> 待发起党组织确认发起{% endif %}
+      </td>
+      <td data-label="等待起始">{% if now %}{{ now.pending_since|date:"Y-m-d H:i" }}{% elif t.state == "received" %}{{ t.received_on|date:"Y-m-d" }}{% else %}{{ t.launched_at|default:t.created_at|date:"Y-m-d H:i" }}{% endif %}</td>
+      <td data-label="转接路径" class="wrap">
+        <ol class="route" aria-label="转接路径">{% for s in t.route %}<li class="route-step state-{{ s.state }}"{% if s.state == "pending" %} aria-current="step"{% endif %}>{{ s.org.short_name|default:s.org.name }}<span class="route-role">（{{ s.get_role_display }}{% if s.state != "waiting" and s.state != "pending" %}·{{ s.get_state_display }}{% endif %}）</span></li>{% endfor %}</ol>
+      </td>
+      <td data-label="操作" class="actions"><a href="{% id_url "transfers:detail" t.pk %}">查看<span class="visually-hidden">{{ t.member_name }}的转接</span></a></td>
+    </tr>
+    {% endwith %}
+  {% empty %}
+    <tr><td colspan="10" class="empty">{% if acting_org.is_branch %}本支部{% else %}本级及下级{% endif %}暂无正在办理的组织关系转接。</td></tr>
+  {% endfor %}"""  # noqa: E501
+)
+PROGRESS_TAG = Template("{% load transfer_rows %}{% progress_rows page %}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["wxy", "wxy_zb1", "gx"])
+def test_the_progress_rows_are_what_the_template_wrote(who):
+    """Every state a transfer on its way can be in: pending at a node (the current step), 已接收
+    待报到, 已退回, 未发起; the path with what each node did; the empty list at a branch and
+    above it."""
+    from orgs.paging import paginate
+    from tests.transfer_helpers import org_of
+    from tests.transfer_view_helpers import stage, wxy_members
+    from transfers import selectors
+
+    members = wxy_members(5)
+    members[0].name = '<i>"乙"</i>&'
+    members[0].save(update_fields=["name"])
+    for member, kind in zip(
+        members, ["launched", "at_receiver", "received", "returned", "draft"], strict=True
+    ):
+        stage(kind, member=member)
+    org = org_of(who)
+    page = paginate(selectors.outgoing_progress(org), selectors.PROGRESS_ORDERING)
+    context = {"page": page, "acting_org": org}
+    ours = PROGRESS_TAG.render(Context(context))
+    assert _squeezed(ours) == _squeezed(PROGRESS_TEMPLATE.render(Context(context)))
+    if who != "gx" or page.rows:
+        assert ours.count("<tr>") == len(page.rows)
+    assert "<i>" not in ours
+    empty = {**context, "page": paginate(selectors.outgoing_progress(org).none(), ["-id"])}
+    assert _squeezed(PROGRESS_TAG.render(Context(empty))) == _squeezed(
+        PROGRESS_TEMPLATE.render(Context(empty))
     )

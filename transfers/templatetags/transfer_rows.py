@@ -212,3 +212,93 @@ def unreported_rows(context, page) -> str:
         )
 
     return _rows(page, "暂无未报到的党员。", 11, row)
+
+
+def _time(value) -> str:
+    """``|date:"Y-m-d H:i"`` of a time in the current time zone; "" for None."""
+    return "" if value is None else date(template_localtime(value), "Y-m-d H:i")
+
+
+# 转接进度 (out_progress.html): 序号, 姓名, 身份证号, 转接类型, 转出党支部, 目的地党组织, 当前环节,
+# 等待起始, 转接路径, 操作; each cell labelled for the phone's cards (data-label).
+_PROGRESS_ROW = (
+    '<tr><td data-label="序号">{}</td><td data-label="姓名">{}</td>'
+    '<td data-label="身份证号" class="mono">{}</td><td data-label="转接类型">{}</td>'
+    '<td data-label="转出党支部" class="wrap">{}</td>'
+    '<td data-label="目的地党组织" class="wrap">{}</td>'
+    '<td data-label="当前环节" class="wrap">{}</td><td data-label="等待起始">{}</td>'
+    '<td data-label="转接路径" class="wrap"><ol class="route" aria-label="转接路径">{}</ol></td>'
+    '<td data-label="操作" class="actions"><a href="{}">查看'
+    '<span class="visually-hidden">{}的转接</span></a></td></tr>\n'
+)
+_ROUTE_STEP = '<li class="route-step state-{}"{}>{}<span class="route-role">（{}{}）</span></li>'
+_CURRENT = '<strong>{}</strong> <span class="state state-{}">{}</span>'
+_RETURNED = '<span class="state state-returned">已退回</span> 待发起党组织修改后重新发起或撤销'
+
+
+def _route(transfer) -> str:
+    """This round's path: each organisation (its short name), its role, and — once it has
+    acted — what it did; the pending one marked as the current step."""
+    steps = []
+    for s in transfer.route:
+        pending = s.state == "pending"
+        acted = "" if pending or s.state == "waiting" else f"·{s.get_state_display()}"
+        steps.append(
+            format_html(
+                _ROUTE_STEP,
+                s.state,
+                mark_safe(' aria-current="step"') if pending else "",
+                s.org.short_name or s.org.name,
+                s.get_role_display(),
+                acted,
+            )
+        )
+    return mark_safe("".join(steps))  # noqa: S308 - each step built by format_html
+
+
+def _where(t) -> tuple[str, str]:
+    """当前环节 and 等待起始 of a transfer on its way."""
+    now = t.where_now
+    if now is not None:
+        current = format_html(_CURRENT, now.org.name, "in_progress", now.get_role_display())
+        return current, _time(now.pending_since)
+    if t.state == "received":
+        current = format_html(
+            _CURRENT, t.dest_branch_name or t.target_name, "received", "已接收，待报到"
+        )
+        return current, _day(t.received_on)
+    if t.state == "returned":
+        current = mark_safe(
+            '<span class="state state-returned">已退回</span> 待发起党组织修改后重新发起或撤销'
+        )
+    else:
+        current = format_html(
+            '<span class="state state-draft">{}</span> 待发起党组织确认发起', t.get_state_display()
+        )
+    return current, _time(t.launched_at or t.created_at)
+
+
+@register.simple_tag(takes_context=True)
+def progress_rows(context, page) -> str:
+    """The transfers of 转接进度: where each stands now, since when, and its path."""
+    branch = context["acting_org"].is_branch
+
+    def row(n, t):
+        current, since = _where(t)
+        return format_html(
+            _PROGRESS_ROW,
+            n,
+            t.member_name,
+            t.masked_id_number,
+            t.get_type_display(),
+            t.source_name,
+            t.target_name,
+            current,
+            since,
+            _route(t),
+            id_url("transfers:detail", t.pk),
+            t.member_name,
+        )
+
+    empty = f"{'本支部' if branch else '本级及下级'}暂无正在办理的组织关系转接。"
+    return _rows(page, empty, 10, row)
