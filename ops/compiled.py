@@ -92,7 +92,7 @@ class _Plan:
 
 class Compiled:
     """``Compiled(lambda pk: Model.objects.filter(pk=pk).select_related(...))``; then
-        ``.all(pk=1)`` → a list of instances, ``.first(pk=1)`` → one or None (of a ``.values()``
+    ``.all(pk=1)`` → a list of instances, ``.first(pk=1)`` → one or None (of a ``.values()``
     queryset: dicts, as it gives them)."""
 
     def __init__(self, build: Callable[..., QuerySet]):

@@ -49,21 +49,20 @@ def _page_rows(qs: QuerySet, ordering: list[str], n: int, values: list | None) -
 
 class _OrgList:
     """One organisation's list by its selector: what of the organisation it reads (``by``:
-    "pk", "path", or several), the selector's other arguments that are values of the
-    statement (``extra``: a time limit, say), its order, and its statements compiled once per
-    size and cap."""
+    "pk" or "path"), the selector's keyword arguments that are values of the statement
+    (``extra``: a time limit, say), its order, and its statements compiled once per size and
+    cap."""
 
     def __init__(
         self,
         selector: Callable[..., QuerySet],
         *,
-        by: str | tuple[str, ...],
+        by: str,
         extra: tuple[str, ...] = (),
         ordering=(),
         size: int | None = None,
     ):
-        self.selector, self.ordering = selector, list(ordering)
-        self.by = (by,) if isinstance(by, str) else by
+        self.selector, self.by, self.ordering = selector, by, list(ordering)
         self.extra, self.size = extra, size
         self._counts: dict[int | None, Compiled] = {}
         self._pages: dict[tuple[int, bool | None], Compiled] = {}
@@ -72,11 +71,11 @@ class _OrgList:
     def _queryset(self, params: dict) -> QuerySet:
         """The selector's queryset for ``params`` (the organisation's and the extra values;
         what remains is the cursor's, ``v0``, ``v1`` …, left in ``params``)."""
-        org = _standin(**{name: params.pop(name) for name in self.by})
+        org = _standin(**{self.by: params.pop(self.by)})
         return self.selector(org, **{name: params.pop(name) for name in self.extra})
 
     def _params(self, org: Organisation, extra: dict) -> dict:
-        return {**{name: getattr(org, name) for name in self.by}, **extra}
+        return {self.by: getattr(org, self.by), **extra}
 
     def count(self, org: Organisation, cap: int | None, **extra) -> Bound:
         statement = self._counts.get(cap)
@@ -157,31 +156,32 @@ LISTS = {
 }
 
 
-# 工作督查's four lists: their time limits are values of the statements.
+# 工作督查's four lists: their time limits are values of the statements (the selectors take
+# them as keywords of the same names).
 SUPERVISION = {
     "overdue": _OrgList(
-        lambda org, limit: supervision.overdue_steps(org, limit=limit),
+        supervision.overdue_steps,
         by="path",
         extra=("limit",),
         ordering=supervision.OVERDUE_ORDERING,
         size=supervision.LIST_SIZE,
     ),
     "unreported": _OrgList(
-        lambda org, today: supervision.overdue_unreported(org, today=today),
+        supervision.overdue_unreported,
         by="path",
         extra=("today",),
         ordering=supervision.UNREPORTED_ORDERING,
         size=supervision.LIST_SIZE,
     ),
     "receipts": _OrgList(
-        lambda org, limit: supervision.missing_receipts(org, limit=limit),
+        supervision.missing_receipts,
         by="path",
         extra=("limit",),
         ordering=supervision.RECEIPT_ORDERING,
         size=supervision.LIST_SIZE,
     ),
     "children": _OrgList(
-        lambda org, depth: supervision.direct_subordinates(org, depth=depth),
+        supervision.direct_subordinates,
         by="path",
         extra=("depth",),
         ordering=supervision.SUBORDINATE_ORDERING,
@@ -191,7 +191,7 @@ SUPERVISION = {
 
 
 def supervision_list(name: str, org: Organisation, **values) -> CompiledList:
-    """工作督查's list ``name`` for ``org`` with its time limit (``limit`` or ``today``)."""
+    """工作督查's list ``name`` for ``org`` with the values of its statements (``extra``)."""
     return SUPERVISION[name].compiled(org, **values)
 
 

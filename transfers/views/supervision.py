@@ -96,49 +96,25 @@ def supervision_page(request):
     period = form.period()
     days = form.overdue_days()
     list_counts = page_counts(request)  # the four lists are counted in one statement
-    # Each list's statements are compiled once (list_statements); its time limit is a value.
-    limit, today = supervision.overdue_limit(days), timezone.localdate()
-    receipt_limit = supervision.receipt_limit()
+    # Each list's statements are compiled once (list_statements); its time limit is a value
+    # of them, the same one its queryset is built with.
 
-    def page(name: str, qs, ordering, prefix: str, **values):
+    def page(name: str, prefix: str, **values):
+        statements = list_statements.SUPERVISION[name]
         return paginate(
-            qs,
-            ordering,
+            statements.selector(org, **values),
+            statements.ordering,
             after=request.GET.get(f"{prefix}_after"),
             before=request.GET.get(f"{prefix}_before"),
-            size=list_statements.SUPERVISION[name].size,
+            size=statements.size,
             counts=list_counts,
             compiled=list_statements.supervision_list(name, org, **values),
         )
 
-    overdue = page(
-        "overdue",
-        supervision.overdue_steps(org, limit=limit),
-        supervision.OVERDUE_ORDERING,
-        "o",
-        limit=limit,
-    )
-    unreported = page(
-        "unreported",
-        supervision.overdue_unreported(org, today=today),
-        supervision.UNREPORTED_ORDERING,
-        "u",
-        today=today,
-    )
-    receipts = page(
-        "receipts",
-        supervision.missing_receipts(org, limit=receipt_limit),
-        supervision.RECEIPT_ORDERING,
-        "m",
-        limit=receipt_limit,
-    )
-    children = page(
-        "children",
-        supervision.direct_subordinates(org),
-        supervision.SUBORDINATE_ORDERING,
-        "s",
-        depth=org.depth + 1,
-    )
+    overdue = page("overdue", "o", limit=supervision.overdue_limit(days))
+    unreported = page("unreported", "u", today=timezone.localdate())
+    receipts = page("receipts", "m", limit=supervision.receipt_limit())
+    children = page("children", "s", depth=org.depth + 1)
     volume = supervision.monthly_volume(org)
     return render(
         request,
