@@ -3,12 +3,19 @@
 Logs in over HTTP as several demo users (``manage.py demo``) and, for a fixed number of seconds,
 runs a mix of what users do — list pages, 业务办理 (a transfer's page), 同意, Excel exports — from
 a few client threads, then prints requests/s and p50/p95 per kind. ``--mode approve`` measures
-同意/s alone and, right after, the login page's rate on the same stack, side by side. Like a
-browser, the client opens the page a 同意 redirects to (timed on its own line): it shows the
-message "已同意…", which would otherwise pile up in the session.
+同意/s alone and, right after, the login page's rate on the same stack, side by side.
+``--mode actions`` does the same for six actions one after another, each on what the one before
+left, as the user whose turn it is: 同意 (广西某大学党委) on half of the waiting transfers,
+接收 (离退休工作委员会), 报到 (its branch) and 退回 (the committee) on half each of the
+received, 不同意 (广西某大学党委) on the other half of the waiting, and 撤销 (文学院党委, the
+initiator) of all that came back. Each
+runs for ``--seconds`` or until nothing is left for it, and its rate is over the time it ran.
+Like a browser, the client opens the page an action redirects to (timed on its own line): it
+shows the message "已同意…", which would otherwise pile up in the session.
 
-    python manage.py loadtest --prepare 4000          # transfers waiting for 同意 (needs demo)
+    python manage.py loadtest --prepare 8000          # transfers waiting for 同意 (needs demo)
     python manage.py loadtest --url http://127.0.0.1:8000 --seconds 20 --mode approve
+    python manage.py loadtest --url http://127.0.0.1:8000 --seconds 10 --mode actions
     python manage.py loadtest --url http://127.0.0.1:8000 --seconds 30 --mode mix
 
 Only loopback addresses are accepted, and every run stops after ``--seconds`` (at most 300).
@@ -26,14 +33,17 @@ import re
 import statistics
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from transfers.management.commands import _loaddata
 from transfers.management.commands.demo import DEMO_PASSWORD
-from transfers.models import StepState, TransferStep
+from transfers.models import StepState, Transfer, TransferState, TransferStep
 
 PAGES = [
     "/transfers/out/todo/",
@@ -46,6 +56,76 @@ PAGES = [
 ]
 USERS = ["gxu", "wxy", "ltx", "gx", "nn", "xwcb"]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+PREPARED = "压测"  # the names of the members --prepare makes
+
+
+def _at_node(role: str) -> list[tuple[int, int, int | None]]:
+    """The prepared transfers waiting at a node with this role: (id, version, target)."""
+    return list(
+        TransferStep.objects.filter(state=StepState.PENDING, role=role)
+        .filter(transfer__member_name__startswith=PREPARED)
+        .values_list("transfer_id", "transfer__version", "transfer__target_id")
+        .order_by("transfer_id")
+    )
+
+
+def _in_state(state: str) -> list[tuple[int, int, int | None]]:
+    return list(
+        Transfer.objects.filter(state=state, member_name__startswith=PREPARED)
+        .values_list("id", "version", "target_id")
+        .order_by("id")
+    )
+
+
+def _confirmed(version, branch):
+    return {"version": version, "confirmed": "on"}
+
+
+def _reason(version, branch):
+    return {"version": version, "reason": "压测：信息有误，请核实后重新发起。"}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action of ``--mode actions``: who takes it, on which transfers, with which form."""
+
+    kind: str  # the line of the table
+    user: str  # the demo login whose turn it is
+    url: str  # /transfers/t/<id>/<url>/
+    candidates: Callable[[], list]  # read when the action's turn comes
+    form: Callable[[int, int | None], dict]
+
+
+APPROVE = Action(
+    "同意",
+    "gxu",
+    "approve",
+    lambda: _at_node("approve"),
+    lambda version, branch: {"version": version, "confirmed": "on", "opinion": "同意"},
+)
+ACTIONS = [
+    # Half of the waiting transfers for 同意, the other half for 不同意 further down.
+    replace(APPROVE, candidates=lambda: _at_node("approve")[::2]),
+    Action(
+        "接收",
+        "ltx",
+        "receive",
+        lambda: _at_node("receive"),
+        lambda version, branch: {
+            "version": version,
+            "received_on": timezone.localdate().isoformat(),
+            "branch": branch,  # the target branch, as the form preselects it
+            "handler_phone": "0771-3210000",
+            "confirmed_reported": "on",
+            "confirmed_checked": "on",
+        },
+    ),
+    # Half of the received report (the branch), the other half the committee sends back.
+    Action("报到", "ltx_zb1", "report", lambda: _in_state(TransferState.RECEIVED)[::2], _confirmed),
+    Action("退回", "ltx", "send-back", lambda: _in_state(TransferState.RECEIVED), _reason),
+    Action("不同意", "gxu", "reject", lambda: _at_node("approve"), _reason),
+    Action("撤销", "wxy", "revoke", lambda: _in_state(TransferState.RETURNED), _confirmed),
+]
 
 
 class Browser:
@@ -91,7 +171,7 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000")
         parser.add_argument("--seconds", type=float, default=20)
         parser.add_argument("--threads", type=int, default=4)
-        parser.add_argument("--mode", choices=["mix", "approve"], default="mix")
+        parser.add_argument("--mode", choices=["mix", "approve", "actions"], default="mix")
         parser.add_argument("--prepare", type=int, default=0, help="先发起这么多待同意的转接")
 
     def handle(self, *args, **o):
@@ -108,29 +188,42 @@ class Command(BaseCommand):
             raise CommandError("只允许压测本机（127.0.0.0/8）。")
         self.host, self.port = url.hostname, url.port or 80
         seconds = min(o["seconds"], 300)
-        self.waiting: queue.Queue = queue.Queue()
-        for pk, version in (
-            TransferStep.objects.filter(state=StepState.PENDING)
-            .filter(role="approve", transfer__member_name__startswith="压测")
-            .values_list("transfer_id", "transfer__version")
-            .order_by("transfer_id")
-        ):
-            self.waiting.put((pk, version))
-        if o["mode"] == "approve":
-            approve = self._run(["gxu"] * o["threads"], self._approve_only, seconds)
-            login = self._run([None] * o["threads"], self._login_page, seconds)
-            self._report({**approve, **login}, seconds)
-            rate = len(approve.get("同意", [])) / seconds
-            page = len(login.get("登录页", [])) / seconds
-            if page:
-                self.stdout.write(f"\n同意/s ÷ 登录页/s = {rate / page:.2f}")
-        else:
+        if o["mode"] == "mix":
+            self.waiting = self._queue(APPROVE.candidates())
             users = [USERS[i % len(USERS)] for i in range(o["threads"])]
-            self._report(self._run(users, self._mix, seconds), seconds)
+            results, elapsed = self._run(users, self._mix, seconds)
+            self._report(results, elapsed)
+            return
+        rates = {}
+        for action in ACTIONS if o["mode"] == "actions" else [APPROVE]:
+            self.waiting = self._queue(action.candidates())
+            results, elapsed = self._run(
+                [action.user] * o["threads"], self._acting(action), seconds
+            )
+            self._report(results, elapsed, title=f"{action.kind}（{action.user}）")
+            rates[action.kind] = len(results.get(action.kind, [])) / elapsed
+        results, elapsed = self._run([None] * o["threads"], self._login_page, seconds)
+        self._report(results, elapsed, title="登录页（未登录）")
+        page = len(results.get("登录页", [])) / elapsed
+        if page:
+            self.stdout.write("")
+            for kind, rate in rates.items():
+                self.stdout.write(
+                    f"{kind}/s ÷ 登录页/s = {rate:.1f} ÷ {page:.1f} = {rate / page:.2f}"
+                )
+
+    @staticmethod
+    def _queue(rows) -> queue.Queue:
+        waiting: queue.Queue = queue.Queue()
+        for row in rows:
+            waiting.put(row)
+        return waiting
 
     # -- the clients ------------------------------------------------------------------------
 
-    def _run(self, users, work, seconds) -> dict[str, list[float]]:
+    def _run(self, users, work, seconds) -> tuple[dict[str, list[float]], float]:
+        """Each user's client does ``work`` until ``seconds`` are up or it has nothing left
+        to do; return each kind's times (ms) and the seconds the clients ran."""
         results: dict[str, list[float]] = {}
         lock = threading.Lock()
         browsers = []
@@ -140,7 +233,8 @@ class Command(BaseCommand):
                 browser.login(username)
                 browser.username = username
             browsers.append(browser)
-        deadline = time.perf_counter() + seconds
+        start = time.perf_counter()
+        deadline = start + seconds
 
         def loop(browser):
             rng = random.Random(id(browser))  # noqa: S311 - a load mix, not a secret
@@ -157,31 +251,33 @@ class Command(BaseCommand):
             t.start()
         for t in threads:
             t.join(seconds + 60)
-        return results
+        return results, time.perf_counter() - start
 
     def _timed(self, browser, kind, method, path, form=None, expect=200):
         start = time.perf_counter()
         status, body = browser.request(method, path, form)
         return kind, status == expect, (time.perf_counter() - start) * 1000, body
 
-    def _approve(self, browser):
-        try:
-            pk, version = self.waiting.get_nowait()
-        except queue.Empty:
-            return None, False, 0.0
-        form = {"version": version, "confirmed": "on", "opinion": "同意"}
+    def _acting(self, action: Action):
+        def work(browser, rng):
+            try:
+                pk, version, branch = self.waiting.get_nowait()
+            except queue.Empty:
+                return None, False, 0.0
+            return self._act(browser, action, pk, action.form(version, branch))
+
+        return work
+
+    def _act(self, browser, action: Action, pk: int, form: dict):
         kind, ok, ms, _ = self._timed(
-            browser, "同意", "POST", f"/transfers/t/{pk}/approve/", form, expect=302
+            browser, action.kind, "POST", f"/transfers/t/{pk}/{action.url}/", form, expect=302
         )
         if not ok or not browser.location:
             return kind, ok, ms
         # As a browser does: open the page the redirect leads to, which shows (and so removes
         # from the session) the message "已同意…"; left there, messages would pile up.
-        shown = self._timed(browser, "同意后打开的页面", "GET", urlsplit(browser.location).path)
+        shown = self._timed(browser, f"{kind}后打开的页面", "GET", urlsplit(browser.location).path)
         return [(kind, ok, ms), shown[:3]]
-
-    def _approve_only(self, browser, rng):
-        return self._approve(browser)
 
     def _login_page(self, browser, rng):
         return self._timed(browser, "登录页", "GET", "/accounts/login/")[:3]
@@ -189,7 +285,7 @@ class Command(BaseCommand):
     def _mix(self, browser, rng):
         roll = rng.random()
         if browser.username == "gxu" and roll < 0.3:
-            return self._approve(browser)
+            return self._acting(APPROVE)(browser, rng)
         if roll < 0.05:
             # Exports are POSTs (CSRF) and limited per user: serve with EXPORT_RATE_LIMIT raised.
             return self._timed(browser, "导出", "POST", "/transfers/out/history/export/", {})[:3]
@@ -201,7 +297,9 @@ class Command(BaseCommand):
             return self._timed(browser, "业务办理", "GET", f"/transfers/t/{int(link[1])}/")[:3]
         return self._timed(browser, "列表", "GET", rng.choice(PAGES))[:3]
 
-    def _report(self, results, seconds):
+    def _report(self, results, seconds, title=""):
+        if title:
+            self.stdout.write(f"\n{title}，{seconds:.1f} 秒：")
         self.stdout.write("\n| 请求 | 次数 | 每秒 | p50 毫秒 | p95 毫秒 |\n|---|---|---|---|---|")
         for kind, times in sorted(results.items()):
             times.sort()
