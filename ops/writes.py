@@ -6,7 +6,10 @@ related-object checks, the model signals. A 同意 writes five rows (two steps, 
 its event and the audit row) and that machinery cost more than PostgreSQL took to write them.
 
 ``update(obj, fields)`` writes what ``obj.save(update_fields=fields)`` writes; ``insert(objs)``
-what ``Model.objects.bulk_create(objs)`` writes, setting each object's key from ``RETURNING``.
+what ``Model.objects.bulk_create(objs)`` writes, setting each object's key from ``RETURNING``;
+``update_rows(objs, fields)`` what ``Model.objects.bulk_update(objs, fields)`` writes (a few
+rows: a path's steps); ``update_where(Model, {match}, **values)`` what
+``Model.objects.filter(**match).update(**values)`` writes, for matches by equality.
 The SQL (column list, placeholders) is kept per model, fields and database; the values go
 through each field's ``pre_save`` and ``get_db_prep_save`` as the ORM sends them, through
 Django's cursor (counted, logged, routed for writing).
@@ -29,6 +32,8 @@ from django.db.models.signals import post_save, pre_save
 
 _UPDATES: dict[tuple, tuple | None] = {}
 _INSERTS: dict[tuple, tuple | None] = {}
+_CASES: dict[tuple, tuple | None] = {}
+_WHERES: dict[tuple, tuple | None] = {}
 
 
 def update(obj: Model, fields: Iterable[str]) -> None:
@@ -93,6 +98,76 @@ def insert(objs: Sequence[Model]) -> Sequence[Model]:
     return objs
 
 
+def update_rows(objs: Sequence[Model], fields: Iterable[str]) -> None:
+    """``bulk_update(objs, fields)`` for a few objects of one model: one UPDATE that sets each
+    column by a CASE on the key, as the ORM writes it; no ``save()``, no signals, no
+    ``pre_save`` (as with ``bulk_update``)."""
+    fields = tuple(fields)
+    if not objs:
+        return
+    model = type(objs[0])
+    db = router.db_for_write(model)
+    connection = connections[db]
+    key = (model, fields, len(objs), db)
+    if key not in _CASES:
+        _CASES[key] = _case_plan(model, fields, len(objs), connection)
+    plan = _CASES[key]
+    keys = [o.pk for o in objs]
+    if (
+        plan is None
+        or any(type(o) is not model for o in objs)
+        or None in keys
+        or len(set(keys)) != len(keys)
+    ):
+        model._base_manager.using(db).bulk_update(objs, fields)
+        return
+    sql, targets, pk = plan
+    keys = [pk.get_db_prep_value(k, connection) for k in keys]
+    values = []
+    for field in targets:
+        for obj, k in zip(objs, keys, strict=True):
+            value = getattr(obj, field.attname)
+            if hasattr(value, "resolve_expression"):
+                model._base_manager.using(db).bulk_update(objs, fields)
+                return
+            values += [k, field.get_db_prep_save(value, connection)]
+    with transaction.mark_for_rollback_on_error(db), connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *keys])
+
+
+def update_where(model: type[Model], match: dict, **values) -> int:
+    """``model.objects.filter(**match).update(**values)``, each match an equality (a field, or
+    ``pk``; a related object or its key): the same statement, kept per model, names and
+    database. As ``update()``: no ``save()``, no signals, no ``auto_now``; returns the count."""
+    db = router.db_for_write(model)
+    connection = connections[db]
+    key = (model, tuple(match), tuple(values), db)
+    if key not in _WHERES:
+        _WHERES[key] = _where_plan(model, tuple(match), tuple(values), connection)
+    plan = _WHERES[key]
+    params = []
+    if plan is not None and None in match.values():
+        params = None  # ``IS NULL``: the ORM's way
+    elif plan is not None:
+        sql, set_fields, match_fields = plan
+        pairs = [
+            *zip(set_fields, values.values(), strict=True),
+            *zip(match_fields, match.values(), strict=True),
+        ]
+        for field, value in pairs:
+            if isinstance(value, Model):
+                value = value.pk
+            if hasattr(value, "resolve_expression"):
+                params = None
+                break
+            params.append(field.get_db_prep_save(value, connection))
+    if plan is None or params is None:
+        return model._base_manager.using(db).filter(**match).update(**values)
+    with transaction.mark_for_rollback_on_error(db), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 # -- the statements ---------------------------------------------------------------------------
 
 
@@ -108,6 +183,54 @@ def _update_plan(model, fields: tuple[str, ...], connection):
     # Names from the model, quoted; values only as parameters.
     sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
     return sql, targets, meta.pk
+
+
+def _case_plan(model, fields: tuple[str, ...], n: int, connection):
+    """bulk_update's statement for ``n`` rows: ``SET col = CASE WHEN pk = %s THEN %s … END``
+    (cast to the column's type where the database needs it, as Django casts it), ``WHERE pk IN``."""
+    meta, qn = model._meta, connection.ops.quote_name
+    targets = [meta.get_field(name) for name in fields]
+    if any(
+        not f.concrete or f.primary_key or f.many_to_many or hasattr(f, "get_placeholder")
+        for f in targets
+    ):
+        return None
+    table, pk = qn(meta.db_table), meta.pk
+    when = f"WHEN ({table}.{qn(pk.column)} = %s) THEN %s"
+    cast = connection.features.requires_casted_case_in_updates
+    assignments = []
+    for f in targets:
+        case = f"CASE {' '.join([when] * n)} ELSE NULL END"
+        if cast:
+            case = f"CAST({case} AS {f.cast_db_type(connection)})"
+        assignments.append(f"{qn(f.column)} = {case}")
+    keys = ", ".join(["%s"] * n)
+    # Names from the model, quoted; values only as parameters.
+    sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE {table}.{qn(pk.column)} IN ({keys})"  # noqa: S608
+    return sql, targets, pk
+
+
+def _where_plan(model, match: tuple[str, ...], names: tuple[str, ...], connection):
+    meta, qn = model._meta, connection.ops.quote_name
+    try:
+        targets = [meta.get_field(name) for name in names]
+        matches = [meta.pk if name == "pk" else meta.get_field(name) for name in match]
+    except LookupError:
+        return None
+    if (
+        any(
+            not f.concrete or f.primary_key or f.many_to_many or hasattr(f, "get_placeholder")
+            for f in targets
+        )
+        or any(not f.concrete or f.many_to_many for f in matches)
+        or not matches
+    ):
+        return None
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in targets)
+    where = " AND ".join(f"{qn(f.column)} = %s" for f in matches)
+    # Names from the model, quoted; values only as parameters.
+    sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {where}"  # noqa: S608
+    return sql, targets, matches
 
 
 def _insert_plan(model, connection):

@@ -84,6 +84,25 @@ def test_open_steps_are_what_the_queryset_gives(transfers):
         assert [values(s, "org") for s in got] == [values(s, "org") for s in rows]
 
 
+def test_a_rounds_steps_are_what_the_queryset_gives(transfers):
+    for t in transfers:
+        rows = list(t.steps.filter(round=t.round).select_related("org").order_by("order"))
+        got = services_base._round_steps(t)
+        assert [values(s, "org") for s in got] == [values(s, "org") for s in rows]
+        assert all(s.transfer is t for s in got)
+
+
+def test_on_the_route_is_what_the_queryset_gives(transfers):
+    for t in transfers:
+        for org in {s.org for s in t.steps.all()} | {org_of("gx"), org_of("wgy"), org_of("nn")}:
+            expected = (
+                TransferStep.objects.filter(transfer_id=t.pk, org_path__startswith=org.path)
+                .exclude(state__in=["superseded", "cancelled"])
+                .exists()
+            )
+            assert selectors._on_route(t.pk, org.path) is expected
+
+
 def test_known_objects_cost_no_query(transfers):
     t = transfers[0]
     steps = selectors.path_steps(t)

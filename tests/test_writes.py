@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from members.models import Member
 from ops import writes
 from tests.transfer_helpers import actor_for, org_of
 from tests.transfer_view_helpers import stage
@@ -156,3 +157,96 @@ def test_an_insert_with_an_unsaved_related_object_is_refused_as_bulk_create_refu
     with pytest.raises(ValueError, match="unsaved related object"):
         writes.insert([row])
     assert not AuditEvent.objects.filter(username="x").exists()
+
+
+def _steps_changed(transfer, user, now):
+    """The transfer's steps with their states, actors, times and opinions changed in memory:
+    some values None, a foreign key set by object, one by key."""
+    steps = list(transfer.steps.order_by("order"))
+    for i, step in enumerate(steps):
+        step.state = [StepState.RETURNED, StepState.REJECTED, StepState.CANCELLED][i % 3]
+        step.actor = user if i % 2 == 0 else None
+        step.acted_at = now + dt.timedelta(minutes=i) if i != 1 else None
+        step.opinion = f"第{i}步"
+        step.org_path = "not among the fields written"
+    return steps
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_update_rows_writes_what_bulk_update_writes_in_one_statement(n):
+    a, b = stage("launched"), stage("launched")
+    user, now = actor_for(org_of("gxu")).user, timezone.now()
+    fields = ["state", "actor", "acted_at", "opinion"]
+    ours = _steps_changed(a, user, now)[:n]
+    theirs = _steps_changed(b, user, now)[:n]
+    with CaptureQueriesContext(connection) as ctx:
+        writes.update_rows(ours, fields)
+    [query] = ctx.captured_queries
+    assert query["sql"].startswith("UPDATE")
+    TransferStep.objects.bulk_update(theirs, fields)
+    for mine, other in zip(ours, theirs, strict=True):
+        x, y = _row(mine), _row(other)
+        assert x["org_path"] != "not among the fields written"
+        for row in (x, y):
+            row.pop("id"), row.pop("transfer_id"), row.pop("due_at"), row.pop("pending_since")
+        assert x == y
+        assert (x["state"], x["actor_id"], x["opinion"]) == (
+            mine.state,
+            mine.actor_id,
+            mine.opinion,
+        )
+
+
+def test_update_rows_with_an_expression_goes_the_orms_way():
+    transfer = stage("launched")
+    steps = list(transfer.steps.order_by("order"))
+    steps[0].opinion = F("org_path")
+    steps[1].opinion = "写入"
+    writes.update_rows(steps[:2], ["opinion"])
+    assert [s.opinion for s in transfer.steps.order_by("order")[:2]] == [
+        steps[0].org_path,
+        "写入",
+    ]
+
+
+def test_update_where_writes_what_a_filtered_update_writes():
+    a, b = stage("launched"), stage("launched")
+    now = timezone.now()
+    branch = org_of("ltx_zb1")
+    change = {"branch": branch, "branch_path": branch.path, "updated_at": now}
+    before = [_row(t.member) for t in (a, b)]
+    with CaptureQueriesContext(connection) as ctx:
+        count = writes.update_where(Member, {"pk": a.member_id}, **change)
+    [query] = ctx.captured_queries
+    assert query["sql"].startswith("UPDATE")
+    assert count == 1
+    Member.objects.filter(pk=b.member_id).update(**change)
+    written = {"branch_id": branch.pk, "branch_path": branch.path, "updated_at": now}
+    assert [_row(t.member) for t in (a, b)] == [{**row, **written} for row in before]
+    # By a foreign key and a flag, as a transfer's current letter is found.
+    letters = a.letters.filter(is_current=True)
+    assert (
+        writes.update_where(
+            type(letters.get()), {"transfer": a.pk, "is_current": True}, receipt_handler="张三"
+        )
+        == 1
+    )
+    assert letters.get().receipt_handler == "张三"
+    assert (
+        writes.update_where(
+            type(letters.get()), {"transfer": a, "is_current": False}, receipt_handler="李四"
+        )
+        == a.letters.filter(is_current=False).count()
+    )
+    assert letters.get().receipt_handler == "张三"
+
+
+def test_update_where_on_none_or_an_expression_goes_the_orms_way():
+    transfer = stage("launched")
+    # ``= NULL`` would match nothing; the ORM says ``IS NULL``.
+    assert (
+        writes.update_where(Transfer, {"pk": transfer.pk, "dest_branch": None}, return_reason="x")
+        == Transfer.objects.filter(pk=transfer.pk, dest_branch=None).count()
+    )
+    writes.update_where(Member, {"pk": transfer.member_id}, name=F("name"))
+    assert Member.objects.get(pk=transfer.member_id).name == transfer.member.name

@@ -471,9 +471,21 @@ def visible_transfer(
     paths = (transfer.source_path, transfer.dest_path, transfer.initiator_path)
     if any(path and path.startswith(prefix) for path in paths):
         return transfer
-    on_route = TransferStep.objects.filter(transfer_id=pk, org_path__startswith=prefix).exclude(
-        state__in=[StepState.SUPERSEDED, StepState.CANCELLED]
-    )
-    if on_route.exists():
+    if _on_route(pk, prefix):
         return transfer
     raise Http404
+
+
+_ON_ROUTE = Compiled(
+    lambda pk, prefix: (
+        TransferStep.objects.filter(transfer_id=pk, org_path__startswith=prefix)
+        .exclude(state__in=[StepState.SUPERSEDED, StepState.CANCELLED])
+        .values("id")[:1]
+    )
+)
+
+
+def _on_route(pk: int, prefix: str) -> bool:
+    """Whether an organisation of the subtree at ``prefix`` is on the transfer's path (a step
+    not superseded or cancelled): one indexed query."""
+    return bool(_ON_ROUTE.all(pk=pk, prefix=prefix))

@@ -260,9 +260,18 @@ def _open_steps(transfer: Transfer) -> tuple[TransferStep | None, TransferStep |
     return pending, waiting
 
 
+_ROUND_STEPS = Compiled(
+    lambda pk, round: (
+        TransferStep.objects.filter(transfer_id=pk, round=round)
+        .select_related("org")
+        .order_by("order")
+    )
+)
+
+
 def _round_steps(transfer: Transfer) -> list[TransferStep]:
     """The steps of the current round in path order, their organisations joined (one query)."""
-    return list(transfer.steps.filter(round=transfer.round).select_related("org").order_by("order"))
+    return _ROUND_STEPS.all(pk=transfer.pk, round=transfer.round, known={"transfer": transfer})
 
 
 def _pending(steps: list[TransferStep]) -> TransferStep | None:

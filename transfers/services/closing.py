@@ -4,10 +4,12 @@ from django.db import IntegrityError, transaction
 
 from members.idcard import normalize_id_number
 from members.models import Member, MemberState
+from ops import writes
 from transfers import exchange, rules
 from transfers.errors import TransferError
 from transfers.models import (
     EventAction,
+    Letter,
     StepState,
     Transfer,
     TransferState,
@@ -44,8 +46,11 @@ def revoke(*, actor: Actor, transfer: Transfer, expected_version: int | None = N
             state=StepState.CANCELLED
         )
         if transfer.member_id and before != TransferState.DRAFT:
-            Member.objects.filter(pk=transfer.member_id, state=MemberState.IN_TRANSFER).update(
-                state=MemberState.NORMAL, updated_at=now
+            writes.update_where(
+                Member,
+                {"pk": transfer.member_id, "state": MemberState.IN_TRANSFER},
+                state=MemberState.NORMAL,
+                updated_at=now,
             )
         transfer.state = TransferState.REVOKED
         transfer.finished_at = now
@@ -63,8 +68,8 @@ def report(*, actor: Actor, transfer: Transfer, expected_version: int | None = N
         _check_version(transfer, expected_version)
         rules.require(transfer, actor.org, Action.REPORT)
         now = _now()
-        Member.objects.filter(pk=transfer.member_id).update(
-            state=MemberState.NORMAL, updated_at=now
+        writes.update_where(
+            Member, {"pk": transfer.member_id}, state=MemberState.NORMAL, updated_at=now
         )
         transfer.state = TransferState.COMPLETED
         transfer.reported_at = now
@@ -90,19 +95,28 @@ def send_back(
         receive_step.state = StepState.RETURNED
         if transfer.source_branch_id:
             back = {"branch": transfer.source_branch, "branch_path": transfer.source_branch.path}
-            Member.objects.filter(pk=transfer.member_id).update(
-                **back, state=MemberState.IN_TRANSFER, updated_at=now
+            writes.update_where(
+                Member,
+                {"pk": transfer.member_id},
+                **back,
+                state=MemberState.IN_TRANSFER,
+                updated_at=now,
             )
         else:
             # Came from outside the system: the record leaves again with the return.
-            Member.objects.filter(pk=transfer.member_id).update(
-                state=MemberState.OUT_OF_SYSTEM, updated_at=now
+            writes.update_where(
+                Member, {"pk": transfer.member_id}, state=MemberState.OUT_OF_SYSTEM, updated_at=now
             )
         transfer.dest_branch = None
         transfer.dest_path = ""
         # The 回执 no longer holds: the member did not stay.
-        transfer.letters.filter(is_current=True).update(
-            receipt_org_name="", receipt_on=None, receipt_handler="", receipt_handler_phone=""
+        writes.update_where(
+            Letter,
+            {"transfer": transfer.pk, "is_current": True},
+            receipt_org_name="",
+            receipt_on=None,
+            receipt_handler="",
+            receipt_handler_phone="",
         )
         if transfer.via_exchange:
             withdraw_electronic_receipt(transfer, actor, reason)

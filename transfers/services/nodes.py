@@ -7,12 +7,14 @@ from django.utils import timezone
 
 from members.idcard import birth_date_of
 from members.models import Member, MemberState
+from ops import writes
 from orgs.models import Level, Organisation
 from orgs.tree import Ancestry, nearest_committee
 from transfers import exchange, rules
 from transfers.errors import TransferError
 from transfers.models import (
     EventAction,
+    Letter,
     StepState,
     Transfer,
     TransferEvent,
@@ -128,9 +130,7 @@ def _return_to_initiator(
     for step in waiting:
         step.state = StepState.CANCELLED
     # The rows were read under the transfer's lock: what is not changed is written back as is.
-    TransferStep.objects.bulk_update(
-        [from_step, *earlier, *waiting], ["state", "actor", "acted_at", "opinion"]
-    )
+    writes.update_rows([from_step, *earlier, *waiting], ["state", "actor", "acted_at", "opinion"])
     transfer.state = TransferState.RETURNED
     transfer.return_reason = reason
     _save(transfer, "state", "return_reason", *fields)
@@ -203,9 +203,7 @@ def change_target(
         superseded = [s for s in steps if s.state == StepState.WAITING]
         for waiting in superseded:
             waiting.state = StepState.SUPERSEDED
-        TransferStep.objects.bulk_update(
-            [step, *superseded], ["state", "actor", "acted_at", "opinion"]
-        )
+        writes.update_rows([step, *superseded], ["state", "actor", "acted_at", "opinion"])
         transfer.type = new_type
         transfer.target = target
         transfer.target_name = target_name
@@ -262,7 +260,8 @@ def receive(
     with atomic_for(transfer):
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        step = rules.require(transfer, actor.org, Action.RECEIVE)
+        pending, _ = _open_steps(transfer)
+        step = rules.require(transfer, actor.org, Action.RECEIVE, step=pending)
         today = timezone.localdate()
         _require(received_on is not None, "请填写转入本组织时间。", "received_on")
         _require(received_on <= today, "转入本组织时间不能晚于今天。", "received_on")
@@ -299,7 +298,9 @@ def receive(
             "receive_remarks",
         )
         # The electronic 回执 goes back with the receipt details.
-        transfer.letters.filter(is_current=True).update(
+        writes.update_where(
+            Letter,
+            {"transfer": transfer.pk, "is_current": True},
             receipt_org_name=actor.org.name,
             receipt_on=received_on,
             receipt_handler=actor.name,
@@ -331,16 +332,21 @@ def _committee_of(branch: Organisation, committee: Organisation) -> bool:
 def _place_member(transfer: Transfer, branch: Organisation, now: dt.datetime) -> None:
     """The member goes to ``branch``, awaiting 报到; for a 跨省（系统）转入 its record is created
     and becomes the transfer's."""
-    if transfer.type != TransferType.INBOUND or transfer.member_id:
+    placed = {
+        "branch": branch,
+        "branch_path": branch.path,
+        "state": MemberState.AWAITING_REPORT,
+        "updated_at": now,
+    }
+    if transfer.type != TransferType.INBOUND:
+        # A member of this system, in transfer: its number is its own, nothing to collide with.
+        writes.update_where(Member, {"pk": transfer.member_id}, **placed)
+        return
+    if transfer.member_id:
         try:
             # An inbound member sent back left the system; the person may be active again.
             with transaction.atomic():
-                Member.objects.filter(pk=transfer.member_id).update(
-                    branch=branch,
-                    branch_path=branch.path,
-                    state=MemberState.AWAITING_REPORT,
-                    updated_at=now,
-                )
+                writes.update_where(Member, {"pk": transfer.member_id}, **placed)
         except IntegrityError:
             raise TransferError("该身份证号的党员已在本系统中，不能重复转入。") from None
         return
@@ -391,8 +397,8 @@ def conclude(
         )
         now = _now()
         _act(step, actor, StepState.CONCLUDED, now)
-        Member.objects.filter(pk=transfer.member_id).update(
-            state=MemberState.OUT_OF_SYSTEM, updated_at=now
+        writes.update_where(
+            Member, {"pk": transfer.member_id}, state=MemberState.OUT_OF_SYSTEM, updated_at=now
         )
         transfer.state = TransferState.CONCLUDED
         transfer.finished_at = now

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 
 from members.models import Member, MemberState
+from ops import writes
 from orgs.models import Organisation
 from orgs.tree import Ancestry
 from transfers import rules
@@ -223,7 +224,7 @@ def _start_round(
     _act(rows[0], actor, StepState.LAUNCHED, now, save=False)
     _activate(rows[1], now, save=False)
     if waiting:
-        TransferStep.objects.bulk_update(
+        writes.update_rows(
             rows[:2], ["state", "actor", "acted_at", "opinion", "pending_since", "due_at"]
         )
     else:
