@@ -133,6 +133,4 @@ def test_an_action_runs_in_its_screens_transaction_without_a_savepoint_of_its_ow
     ]
     # (接收 moves a member in a savepoint of its own only when it came from outside the system
     # and had left it before: its number may be in use again. Not these.)
-    assert len(savepoints) == 1, "\n".join(
-        q["sql"] for q in ctx.captured_queries
-    )
+    assert len(savepoints) == 1, "\n".join(q["sql"] for q in ctx.captured_queries)

@@ -41,7 +41,8 @@ def test_actions_mode_takes_each_action_on_what_the_one_before_left(live_server)
         "撤销": 6,
     }, output
     # Like a browser, each action's redirect is followed.
-    assert counts["同意后打开的页面"] == 4 and counts["撤销后打开的页面"] == 6
+    assert counts["同意后打开的页面"] == 4
+    assert counts["撤销后打开的页面"] == 6
     assert counts["登录页"] > 0
     assert re.search(r"^接收/s ÷ 登录页/s = [\d.]+ ÷ [\d.]+ = [\d.]+$", output, re.M), output
     states = Transfer.objects.filter(member_name__startswith="压测").values_list("state", flat=True)
@@ -51,4 +52,5 @@ def test_actions_mode_takes_each_action_on_what_the_one_before_left(live_server)
 def test_approve_mode_takes_every_waiting_transfer(live_server):
     call_command("loadtest", prepare=5, stdout=StringIO())
     counts = _counts(_run(live_server, "approve"))
-    assert counts["同意"] == 5 and "同意（失败）" not in counts
+    assert counts["同意"] == 5
+    assert "同意（失败）" not in counts
