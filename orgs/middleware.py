@@ -1,7 +1,7 @@
 from django.contrib import auth
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthentication
 from django.utils.cache import add_never_cache_headers
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import LazyObject, SimpleLazyObject, empty
 
 from orgs.backends import acting_org_hint
 from orgs.roles import organisations_of, role_organisation
@@ -55,8 +55,22 @@ class ActingOrganisationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if getattr(request, "user", None) is not None:
+            request.user = unwrapped(request.user)
         request.org = acting_organisation(request)
         return self.get_response(request)
+
+
+def unwrapped(user):
+    """The user itself, read now, out of the lazy objects around it (authentication's and
+    django-otp's, which has set ``otp_device`` on it): every page reads the user anyway (the
+    acting organisation, the header), and each attribute read through two wrappers costs two
+    calls more."""
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user
 
 
 class NoStoreMiddleware:

@@ -92,6 +92,18 @@ def test_a_rounds_steps_are_what_the_queryset_gives(transfers):
         assert all(s.transfer is t for s in got)
 
 
+@pytest.mark.parametrize("who", ["ltx", "wxy", "wxy_zzb1", "gxu", "qx_jd", "wxy_zb1"])
+def test_a_direct_branch_by_its_id_is_one_of_the_direct_branches(who):
+    from orgs.models import Organisation
+
+    org = org_of(who)
+    direct = list(services_base.direct_branches(org))
+    for branch in direct:
+        assert values(services_base.direct_branch(org, branch.pk)) == values(branch)
+    others = Organisation.objects.exclude(pk__in=[b.pk for b in direct])
+    assert [services_base.direct_branch(org, o.pk) for o in others] == [None] * others.count()
+
+
 def test_on_the_route_is_what_the_queryset_gives(transfers):
     for t in transfers:
         for org in {s.org for s in t.steps.all()} | {org_of("gx"), org_of("wgy"), org_of("nn")}:

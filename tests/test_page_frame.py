@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.functional import LazyObject
 
 from orgs.middleware import SESSION_KEY
 from orgs.models import Organisation
@@ -139,3 +140,18 @@ def test_a_disabled_account_is_logged_out_at_its_next_request(client_as, user):
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_views_get_the_user_itself_verified_by_django_otp(client_as, user):
+    """The lazy wrappers around ``request.user`` are gone by the time a view runs; what
+    django-otp sets on the user is there."""
+    response = client_as("wxy").get(reverse("transfers:out_todo"))
+    assert response.status_code == 200
+    seen = response.wsgi_request.user
+    assert not isinstance(seen, LazyObject)
+    assert seen == user("wxy")
+    assert seen.otp_device is None
+    assert seen.is_verified() is False
+    assert response.wsgi_request.org == Organisation.objects.get(
+        organisationuserobjectpermission__user__username="wxy"
+    )

@@ -71,14 +71,24 @@ class IdField(forms.IntegerField):
 
 
 class IdChoiceField(forms.ModelChoiceField):
-    """A model choice whose value must be an id before the database is asked."""
+    """A model choice whose value must be an id before the database is asked. ``lookup``, if
+    set: a function of the id giving the choice or None, asked instead of ``queryset.get``
+    (a statement kept for the same query, on a form posted often)."""
+
+    lookup = None
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        if parse_id(value) is None:
+        pk = parse_id(value)
+        if pk is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
+        if self.lookup is None:
+            return super().to_python(value)
+        choice = self.lookup(pk)
+        if choice is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return choice
 
 
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -310,9 +320,10 @@ class ReceiveFields(Form):
     confirmed_reported = TickField(label=CONFIRM_REPORTED)
     confirmed_checked = TickField(label=CONFIRM_CHECKED)
 
-    def __init__(self, *args, branches, **kwargs):
+    def __init__(self, *args, branches, branch_lookup=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["branch"].queryset = branches
+        self.fields["branch"].lookup = branch_lookup  # one of ``branches`` by its id, or None
 
     def clean_handler_phone(self):
         return clean_phone(self.cleaned_data["handler_phone"], required=True)

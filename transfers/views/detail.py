@@ -114,4 +114,9 @@ def _receive_form(request, transfer: Transfer, data=None) -> ReceiveForm:
     initial = {"version": transfer.version, "received_on": timezone.localdate()}
     if transfer.target and transfer.target.is_branch:
         initial["branch"] = transfer.target.pk  # 转入支部 preselected for a branch target
-    return ReceiveForm(data, branches=branches, initial=initial)
+    return ReceiveForm(
+        data,
+        branches=branches,
+        branch_lookup=lambda pk: services.direct_branch(request.org, pk),
+        initial=initial,
+    )
