@@ -4,7 +4,7 @@ changes of roles and group memberships, and every change made in the Django admi
 from __future__ import annotations
 
 from axes.signals import user_locked_out
-from django.contrib.admin.models import LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -94,15 +94,29 @@ def _memberships_changed(sender, instance, action, pk_set, **kwargs):
 def _admin_changed(sender, instance, created, **kwargs):
     if not created:
         return
-    action = {1: "新增", 2: "修改", 3: "删除"}.get(instance.action_flag, "操作")
-    trail.record(
+    content_type = instance.content_type if instance.content_type_id else None
+    trail.record_all(
+        [
+            admin_row(
+                instance.user,
+                f"{content_type.app_label}.{content_type.model}" if content_type else "",
+                instance.object_id or "",
+                instance.action_flag,
+                instance.object_repr,
+            )
+        ]
+    )
+
+
+def admin_row(user, object_type: str, object_id, action_flag: int, object_repr: str):
+    """The audit row of a change made in the admin (系统管理): who, what, which object."""
+    action = {ADDITION: "新增", CHANGE: "修改", DELETION: "删除"}.get(action_flag, "操作")
+    return trail.row(
         EventType.ADMIN_CHANGE,
-        user=instance.user,
-        object_type=f"{instance.content_type.app_label}.{instance.content_type.model}"
-        if instance.content_type_id
-        else "",
-        object_id=instance.object_id or "",
-        detail=f"{action} {instance.object_repr}",
+        user=user,
+        object_type=object_type,
+        object_id=object_id,
+        detail=f"{action} {object_repr}",
     )
 
 
