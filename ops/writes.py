@@ -171,13 +171,21 @@ def update_where(model: type[Model], match: dict, **values) -> int:
 # -- the statements ---------------------------------------------------------------------------
 
 
-def _update_plan(model, fields: tuple[str, ...], connection):
-    meta, qn = model._meta, connection.ops.quote_name
-    targets = [meta.get_field(name) for name in fields]
+def _writable(meta, names: tuple[str, ...]) -> list | None:
+    """The fields named, or None if one is not a plain column these statements can set."""
+    targets = [meta.get_field(name) for name in names]
     if any(
         not f.concrete or f.primary_key or f.many_to_many or hasattr(f, "get_placeholder")
         for f in targets
     ):
+        return None
+    return targets
+
+
+def _update_plan(model, fields: tuple[str, ...], connection):
+    meta, qn = model._meta, connection.ops.quote_name
+    targets = _writable(meta, fields)
+    if targets is None:
         return None
     assignments = ", ".join(f"{qn(f.column)} = %s" for f in targets)
     # Names from the model, quoted; values only as parameters.
@@ -189,11 +197,8 @@ def _case_plan(model, fields: tuple[str, ...], n: int, connection):
     """bulk_update's statement for ``n`` rows: ``SET col = CASE WHEN pk = %s THEN %s … END``
     (cast to the column's type where the database needs it, as Django casts it), ``WHERE pk IN``."""
     meta, qn = model._meta, connection.ops.quote_name
-    targets = [meta.get_field(name) for name in fields]
-    if any(
-        not f.concrete or f.primary_key or f.many_to_many or hasattr(f, "get_placeholder")
-        for f in targets
-    ):
+    targets = _writable(meta, fields)
+    if targets is None:
         return None
     table, pk = qn(meta.db_table), meta.pk
     when = f"WHEN ({table}.{qn(pk.column)} = %s) THEN %s"
@@ -213,18 +218,11 @@ def _case_plan(model, fields: tuple[str, ...], n: int, connection):
 def _where_plan(model, match: tuple[str, ...], names: tuple[str, ...], connection):
     meta, qn = model._meta, connection.ops.quote_name
     try:
-        targets = [meta.get_field(name) for name in names]
+        targets = _writable(meta, names)
         matches = [meta.pk if name == "pk" else meta.get_field(name) for name in match]
     except LookupError:
         return None
-    if (
-        any(
-            not f.concrete or f.primary_key or f.many_to_many or hasattr(f, "get_placeholder")
-            for f in targets
-        )
-        or any(not f.concrete or f.many_to_many for f in matches)
-        or not matches
-    ):
+    if targets is None or not matches or any(not f.concrete or f.many_to_many for f in matches):
         return None
     assignments = ", ".join(f"{qn(f.column)} = %s" for f in targets)
     where = " AND ".join(f"{qn(f.column)} = %s" for f in matches)
