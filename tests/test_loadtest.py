@@ -10,7 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from transfers.models import Transfer, TransferState
+from transfers.models import Transfer, TransferState, TransferType
 
 pytestmark = pytest.mark.usefixtures("demo_db")
 
@@ -27,26 +27,40 @@ def _counts(output: str) -> dict[str, int]:
 
 def test_actions_mode_takes_each_action_on_what_the_one_before_left(live_server):
     call_command("loadtest", prepare=8, stdout=StringIO())
+    prepared = Transfer.objects.filter(member_name__startswith="压测")
+    county = sorted(prepared.filter(type=TransferType.COUNTY).values_list("pk", flat=True))
+    assert len(county) == 8
+    assert prepared.filter(type=TransferType.NATIONAL).count() == 2
+    approved = [pk for pk in county if pk % 3 == 0]
+    reported = [pk for pk in approved if pk % 2 == 0]
+    changed = [pk for pk in county if pk % 3 == 1]
+    rejected = [pk for pk in county if pk % 3 == 2]
     output = _run(live_server, "actions")
     counts = _counts(output)
     assert not [kind for kind in counts if "失败" in kind], output
-    # 同意 half of the eight, 接收 those, 报到 and 退回 two each, 不同意 the other four,
-    # 撤销 the six that came back (four refused, two sent back).
-    assert {k: counts.get(k) for k in ("同意", "接收", "报到", "退回", "不同意", "撤销")} == {
-        "同意": 4,
-        "接收": 4,
-        "报到": 2,
-        "退回": 2,
-        "不同意": 4,
-        "撤销": 6,
-    }, output
+    done = {
+        "同意": len(approved),
+        "接收": len(approved),
+        "报到": len(reported),
+        "退回": len(approved) - len(reported),
+        "更改": len(changed),
+        "办结": 2,
+        "不同意": len(rejected),
+        "撤销": len(rejected) + len(approved) - len(reported),
+    }
+    assert {kind: counts.get(kind, 0) for kind in done} == done, output
     # Like a browser, each action's redirect is followed.
-    assert counts["同意后打开的页面"] == 4
-    assert counts["撤销后打开的页面"] == 6
+    assert all(counts.get(f"{kind}后打开的页面", 0) == n for kind, n in done.items()), output
     assert counts["登录页"] > 0
     assert re.search(r"^接收/s ÷ 登录页/s = [\d.]+ ÷ [\d.]+ = [\d.]+$", output, re.M), output
-    states = Transfer.objects.filter(member_name__startswith="压测").values_list("state", flat=True)
-    assert sorted(states) == sorted([TransferState.COMPLETED] * 2 + [TransferState.REVOKED] * 6)
+    states = dict(prepared.values_list("pk", "state"))
+    assert sorted(states.values()) == sorted(
+        [TransferState.COMPLETED] * len(reported)
+        + [TransferState.IN_PROGRESS] * len(changed)  # waiting at the new receiver
+        + [TransferState.CONCLUDED] * 2
+        + [TransferState.REVOKED] * done["撤销"]
+    )
+    assert all(states[pk] == TransferState.IN_PROGRESS for pk in changed)
 
 
 def test_approve_mode_takes_every_waiting_transfer(live_server):

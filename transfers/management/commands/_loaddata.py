@@ -1,7 +1,8 @@
 """Transfers waiting for 同意, for ``manage.py loadtest --prepare`` (demo data required).
 
 Each is a real 县内转接 from 文学院党委 to 离退休第一党支部, drafted and launched through the
-services, so it waits at 广西某大学党委 (login ``gxu``) with the full path behind it.
+services, so it waits at 广西某大学党委 (login ``gxu``) with the full path behind it; and for
+every four of those one 全国直接转接 out of the system, which waits there for 办结.
 """
 
 from __future__ import annotations
@@ -44,8 +45,12 @@ def _members(branch: Organisation, n: int, start: int) -> list[Member]:
     return Member.objects.bulk_create(rows, ignore_conflicts=True)
 
 
+ELSEWHERE = "中共北京市东城区某街道工作委员会"  # a 全国直接转接's destination outside the system
+
+
 def prepare(n: int, stdout) -> int:
-    """Make ``n`` more transfers wait for 同意 at 广西某大学党委; return how many now wait."""
+    """Make ``n`` more transfers wait for 同意 at 广西某大学党委 and ``n // 4`` for 办结; return
+    how many now wait there."""
     from django.contrib.auth import get_user_model
 
     wxy, target = _org("wxy"), _org("ltx_zb1")
@@ -58,9 +63,9 @@ def prepare(n: int, stdout) -> int:
     )
     start = Member.objects.filter(name__startswith="压测").count()
     letter = LetterInput(dues_paid_through=timezone.localdate().replace(day=1))
-    made = 0
-    while made < n:
-        chunk = min(200, n - made)
+    made, total = 0, n + n // 4
+    while made < total:
+        chunk = min(200, total - made)
         with transaction.atomic():
             _members(branch, chunk, start + made)
             fresh = list(
@@ -68,15 +73,17 @@ def prepare(n: int, stdout) -> int:
                 .exclude(transfers__state__in=["draft", "in_progress", "returned", "received"])
                 .order_by("id")[:chunk]
             )
-            for member in fresh:
+            for i, member in enumerate(fresh, start=made):
+                county = i < n
                 [t] = services.draft(
                     actor=actor,
                     members=[member],
-                    transfer_type=TransferType.COUNTY,
-                    target=target,
+                    transfer_type=TransferType.COUNTY if county else TransferType.NATIONAL,
+                    target=target if county else None,
+                    target_name="" if county else ELSEWHERE,
                     letter=letter,
                 )
                 services.launch(actor=actor, transfer=t, confirmed=True)
         made += chunk
-        stdout.write(f"已发起 {made}/{n}")
+        stdout.write(f"已发起 {made}/{total}")
     return TransferStep.objects.filter(org=_org("gxu"), state=StepState.PENDING).count()

@@ -4,16 +4,17 @@ Logs in over HTTP as several demo users (``manage.py demo``) and, for a fixed nu
 runs a mix of what users do — list pages, 业务办理 (a transfer's page), 同意, Excel exports — from
 a few client threads, then prints requests/s and p50/p95 per kind. ``--mode approve`` measures
 同意/s alone and, right after, the login page's rate on the same stack, side by side.
-``--mode actions`` does the same for six actions one after another, each on what the one before
-left, as the user whose turn it is: 同意 (广西某大学党委) on half of the waiting transfers,
-接收 (离退休工作委员会), 报到 (its branch) and 退回 (the committee) on half each of the
-received, 不同意 (广西某大学党委) on the other half of the waiting, and 撤销 (文学院党委, the
-initiator) of all that came back. Each
+``--mode actions`` does the same for eight actions one after another, each on what the one
+before left, as the user whose turn it is: 同意 (广西某大学党委) on a third of the transfers
+waiting there, 接收 (离退休工作委员会), 报到 (its branch) and 退回 (the committee) on half each
+of the received, 更改 (广西某大学党委, to another branch) on the second third, 办结 (there too)
+of the transfers out of the system, 不同意 on the rest of the waiting, and 撤销 (文学院党委,
+the initiator) of all that came back. Each
 runs for ``--seconds`` or until nothing is left for it, and its rate is over the time it ran.
 Like a browser, the client opens the page an action redirects to (timed on its own line): it
 shows the message "已同意…", which would otherwise pile up in the session.
 
-    python manage.py loadtest --prepare 8000          # transfers waiting for 同意 (needs demo)
+    python manage.py loadtest --prepare 8000          # 8,000 waiting for 同意, 2,000 for 办结
     python manage.py loadtest --url http://127.0.0.1:8000 --seconds 20 --mode approve
     python manage.py loadtest --url http://127.0.0.1:8000 --seconds 10 --mode actions
     python manage.py loadtest --url http://127.0.0.1:8000 --seconds 30 --mode mix
@@ -38,12 +39,13 @@ from dataclasses import dataclass, replace
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from transfers.management.commands import _loaddata
 from transfers.management.commands.demo import DEMO_PASSWORD
-from transfers.models import StepState, Transfer, TransferState, TransferStep
+from transfers.models import StepState, Transfer, TransferState, TransferStep, TransferType
 
 PAGES = [
     "/transfers/out/todo/",
@@ -57,31 +59,47 @@ PAGES = [
 USERS = ["gxu", "wxy", "ltx", "gx", "nn", "xwcb"]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PREPARED = "压测"  # the names of the members --prepare makes
+RECEIVED, RETURNED = TransferState.RECEIVED, TransferState.RETURNED
 
 
-def _at_node(role: str) -> list[tuple[int, int, int | None]]:
-    """The prepared transfers waiting at a node with this role: (id, version, target)."""
-    return list(
+def _at_node(role: str, *, of: int = 1, k: int = 0) -> list[tuple]:
+    """The prepared transfers waiting at a node with this role, those whose id is ``k`` modulo
+    ``of``: (id, version, target)."""
+    rows = (
         TransferStep.objects.filter(state=StepState.PENDING, role=role)
         .filter(transfer__member_name__startswith=PREPARED)
         .values_list("transfer_id", "transfer__version", "transfer__target_id")
         .order_by("transfer_id")
     )
+    return [row for row in rows if row[0] % of == k]
 
 
-def _in_state(state: str) -> list[tuple[int, int, int | None]]:
-    return list(
+def _in_state(state: str, *, of: int = 1, k: int = 0) -> list[tuple]:
+    rows = (
         Transfer.objects.filter(state=state, member_name__startswith=PREPARED)
         .values_list("id", "version", "target_id")
         .order_by("id")
     )
+    return [row for row in rows if row[0] % of == k]
 
 
-def _confirmed(version, branch):
+def _to_other_branch() -> list[tuple]:
+    """A third of the waiting transfers, each with the branch 更改 sends it to instead."""
+    branch = _loaddata._org("xwcb_zb1")
+    return [(pk, version, branch) for pk, version, _ in _at_node("approve", of=3, k=1)]
+
+
+def _out_of_system() -> list[tuple]:
+    """The 全国直接转接 waiting for 办结, each with the receiver of its exchange package."""
+    receiver = f"{settings.EXCHANGE_SYSTEM_ID}|{_loaddata._org('hn').code}"
+    return [(pk, version, receiver) for pk, version, _ in _at_node("conclude")]
+
+
+def _confirmed(version, extra):
     return {"version": version, "confirmed": "on"}
 
 
-def _reason(version, branch):
+def _reason(version, extra):
     return {"version": version, "reason": "压测：信息有误，请核实后重新发起。"}
 
 
@@ -92,8 +110,8 @@ class Action:
     kind: str  # the line of the table
     user: str  # the demo login whose turn it is
     url: str  # /transfers/t/<id>/<url>/
-    candidates: Callable[[], list]  # read when the action's turn comes
-    form: Callable[[int, int | None], dict]
+    candidates: Callable[[], list]  # (id, version, what the form needs), read when its turn comes
+    form: Callable[[int, object], dict]
 
 
 APPROVE = Action(
@@ -101,11 +119,11 @@ APPROVE = Action(
     "gxu",
     "approve",
     lambda: _at_node("approve"),
-    lambda version, branch: {"version": version, "confirmed": "on", "opinion": "同意"},
+    lambda version, extra: {"version": version, "confirmed": "on", "opinion": "同意"},
 )
 ACTIONS = [
-    # Half of the waiting transfers for 同意, the other half for 不同意 further down.
-    replace(APPROVE, candidates=lambda: _at_node("approve")[::2]),
+    # A third of the waiting transfers for 同意, a third for 更改, the rest for 不同意.
+    replace(APPROVE, candidates=lambda: _at_node("approve", of=3, k=0)),
     Action(
         "接收",
         "ltx",
@@ -121,10 +139,32 @@ ACTIONS = [
         },
     ),
     # Half of the received report (the branch), the other half the committee sends back.
-    Action("报到", "ltx_zb1", "report", lambda: _in_state(TransferState.RECEIVED)[::2], _confirmed),
+    Action(
+        "报到", "ltx_zb1", "report", lambda: _in_state(TransferState.RECEIVED, of=2), _confirmed
+    ),
     Action("退回", "ltx", "send-back", lambda: _in_state(TransferState.RECEIVED), _reason),
+    Action(
+        "更改",
+        "gxu",
+        "change",
+        _to_other_branch,
+        lambda version, branch: {
+            "version": version,
+            "transfer_type": TransferType.COUNTY,
+            "target": branch.pk,
+            "target_query": branch.name,
+            "opinion": "压测：本人申请改转他处",
+        },
+    ),
+    Action(
+        "办结",
+        "gxu",
+        "conclude",
+        _out_of_system,
+        lambda version, receiver: {"version": version, "confirmed": "on", "receiver": receiver},
+    ),
     Action("不同意", "gxu", "reject", lambda: _at_node("approve"), _reason),
-    Action("撤销", "wxy", "revoke", lambda: _in_state(TransferState.RETURNED), _confirmed),
+    Action("撤销", "wxy", "revoke", lambda: _in_state(RETURNED), _confirmed),
 ]
 
 
@@ -177,7 +217,7 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         if o["prepare"]:
             waiting = _loaddata.prepare(o["prepare"], self.stdout)
-            self.stdout.write(f"广西某大学党委待同意：{waiting} 件")
+            self.stdout.write(f"广西某大学党委待办理（同意、办结）：{waiting} 件")
             return
         url = urlsplit(o["url"])
         try:
