@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from ops.compiled import Compiled
 from orgs.models import COMMITTEE_LEVELS, LEVEL_RANK, Authority, Level, Organisation
 
 STEPLEN = Organisation.steplen
@@ -79,6 +80,11 @@ def route_paths(a_path: str, b_path: str) -> list[str]:
     return up + down
 
 
+# The organisations with these paths: compiled once for each number of paths (a tree's depth or
+# a few times it), as every path planned and every target checked reads them.
+_BY_PATHS = Compiled(lambda paths: Organisation.objects.filter(path__in=paths))
+
+
 class Ancestry:
     """The organisations at and above ``orgs``, read in one ``path IN (...)`` query, and the
     answers about them: domains, receiving committee, national node, approving committees.
@@ -89,7 +95,7 @@ class Ancestry:
         paths = {
             p for o in orgs if o is not None for p in ancestor_paths(o.path, include_self=True)
         }
-        self.by_path = {o.path: o for o in Organisation.objects.filter(path__in=paths)}
+        self.by_path = {o.path: o for o in _BY_PATHS.all(paths=sorted(paths))}
 
     def _above(self, org: Organisation, *, include_self: bool = True) -> list[Organisation]:
         """Nearest first."""

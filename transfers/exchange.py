@@ -31,9 +31,11 @@ from django.utils import timezone
 
 from members.idcard import normalize_id_number
 from members.models import Gender, PartyStatus
+from ops import writes
 from orgs.models import Level, Organisation
 from transfers.errors import TransferError
 from transfers.models import ExchangePackage, Transfer
+from transfers.selectors import letter_of
 
 FILE_FORMAT = "zhuanjie-exchange/1"
 MAX_FILE_BYTES = 256 * 1024
@@ -126,7 +128,7 @@ def publish(transfer: Transfer, *, now: dt.datetime, receiver: Receiver) -> Exch
     """Called by 办结 of a transfer leaving the system: member data, letter and the receiving
     side, signed."""
     member = transfer.member
-    letter = transfer.letters.get(is_current=True)
+    letter = letter_of(transfer) or transfer.letters.get(is_current=True)  # (absent: an error)
     package_id = uuid.uuid4()
     payload = {
         "package_id": str(package_id),
@@ -160,19 +162,24 @@ def publish(transfer: Transfer, *, now: dt.datetime, receiver: Receiver) -> Exch
             "sender_phone": letter.sender_phone,
         },
     }
-    return ExchangePackage.objects.create(
-        package_id=package_id,
-        origin_system=settings.EXCHANGE_SYSTEM_ID,
-        source_transfer=transfer,
-        id_number=member.id_number,
-        letter_serial=letter.serial_number,
-        payload=payload,
-        signature=sign(payload),
-        published_at=now,
-        receiver_system=receiver.system,
-        receiver_code=receiver.code,
-        receiver_name=receiver.name,
+    [package] = writes.insert(
+        [
+            ExchangePackage(
+                package_id=package_id,
+                origin_system=settings.EXCHANGE_SYSTEM_ID,
+                source_transfer=transfer,
+                id_number=member.id_number,
+                letter_serial=letter.serial_number,
+                payload=payload,
+                signature=sign(payload),
+                published_at=now,
+                receiver_system=receiver.system,
+                receiver_code=receiver.code,
+                receiver_name=receiver.name,
+            )
+        ]
     )
+    return package
 
 
 WITHDRAWN = "该交换包已被转出方撤回：该党员已在原党组织找回，组织关系未转出，不能转入。"

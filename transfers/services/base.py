@@ -341,7 +341,7 @@ def _create_steps(
 ) -> list[TransferStep]:
     """Write the planned path of ``transfer`` from ``start`` as waiting steps."""
     rows = _plan_steps(transfer, start=start, start_order=start_order, include_start=include_start)
-    return TransferStep.objects.bulk_create(rows)
+    return writes.insert(rows)
 
 
 def _issue_letter(transfer: Transfer, *, now: dt.datetime, first: bool = False) -> Letter:
@@ -365,37 +365,44 @@ def _issue_letter(transfer: Transfer, *, now: dt.datetime, first: bool = False) 
         serial = f"{issuer.code}-{year}-{sequence:05d}"
     member = _member_facts(transfer)
     transfer.letter_expires_on = today + dt.timedelta(days=transfer.validity_days)
-    return Letter.objects.create(
-        transfer=transfer,
-        issuer=issuer,
-        year=year,
-        sequence=sequence,
-        version=version,
-        serial_number=serial,
-        is_current=True,
-        verification_code="".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(12)),
-        addressee=transfer.receiver.name if not transfer.out_of_system else transfer.target_name,
-        member_name=member["name"],
-        gender=member["gender"],
-        age=age_on(member["id_number"], today),
-        ethnicity=member["ethnicity"],
-        party_status=member["party_status"],
-        id_number=member["id_number"],
-        from_org_name=transfer.source_name,
-        to_org_name=transfer.target_name,
-        dues_paid_through=transfer.dues_paid_through,
-        validity_days=transfer.validity_days,
-        member_phone=transfer.member_phone,
-        sender_address=issuer.address,
-        sender_phone=issuer.phone,
-        sender_fax=issuer.fax,
-        sender_postcode=issuer.postcode,
-        seal_org_name=issuer.name,
-        issued_on=today,
-        expires_on=transfer.letter_expires_on,
-        remarks=transfer.letter_remarks,
-        created_at=now,
+    code = "".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(12))
+    addressee = transfer.target_name if transfer.out_of_system else transfer.receiver.name
+    [letter] = writes.insert(
+        [
+            Letter(
+                transfer=transfer,
+                issuer=issuer,
+                year=year,
+                sequence=sequence,
+                version=version,
+                serial_number=serial,
+                is_current=True,
+                verification_code=code,
+                addressee=addressee,
+                member_name=member["name"],
+                gender=member["gender"],
+                age=age_on(member["id_number"], today),
+                ethnicity=member["ethnicity"],
+                party_status=member["party_status"],
+                id_number=member["id_number"],
+                from_org_name=transfer.source_name,
+                to_org_name=transfer.target_name,
+                dues_paid_through=transfer.dues_paid_through,
+                validity_days=transfer.validity_days,
+                member_phone=transfer.member_phone,
+                sender_address=issuer.address,
+                sender_phone=issuer.phone,
+                sender_fax=issuer.fax,
+                sender_postcode=issuer.postcode,
+                seal_org_name=issuer.name,
+                issued_on=today,
+                expires_on=transfer.letter_expires_on,
+                remarks=transfer.letter_remarks,
+                created_at=now,
+            )
+        ]
     )
+    return letter
 
 
 def _retire_current_letter(transfer: Transfer) -> tuple[int, int, int, str] | None:

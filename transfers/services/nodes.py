@@ -217,7 +217,7 @@ def change_target(
         )
         # When this node itself is the new receiver, it acts again, now as receiver.
         _activate(new_steps[0], now, save=False)
-        TransferStep.objects.bulk_create(new_steps)
+        writes.insert(new_steps)
         transfer.pending_steps = [new_steps[0]]  # where it went, for the screen
         _issue_letter(transfer, now=now)
         _save(
@@ -388,7 +388,8 @@ def conclude(
     with atomic_for(transfer):
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
-        step = rules.require(transfer, actor.org, Action.CONCLUDE)
+        pending, _ = _open_steps(transfer)
+        step = rules.require(transfer, actor.org, Action.CONCLUDE, step=pending)
         _require(confirmed, "请确认在本党组织办结该组织关系转接。", "confirmed")
         _require(
             receiver is not None or not transfer.out_of_system,

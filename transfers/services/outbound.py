@@ -228,7 +228,7 @@ def _start_round(
             rows[:2], ["state", "actor", "acted_at", "opinion", "pending_since", "due_at"]
         )
     else:
-        TransferStep.objects.bulk_create(rows)
+        writes.insert(rows)
     transfer.pending_steps = [rows[1]]  # where it went, for the screen
     return rows[0]
 
