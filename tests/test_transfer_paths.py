@@ -280,6 +280,20 @@ def test_target_candidates_are_exactly_the_targets_check_target_accepts(
     assert offered == {o for o in everyone if accepted(initiator, transfer_type, o)}
 
 
+@pytest.mark.parametrize("initiator", ["wxy", "ltx", "qx_jd", "yl_jd", "gxu", "nn", "gx"])
+@pytest.mark.parametrize("transfer_type", [COUNTY, PROVINCE, NATIONAL])
+def test_a_chosen_target_is_checked_by_the_same_rule_compiled(org, initiator, transfer_type):
+    """``target_candidate`` (one key, a compiled statement) says yes exactly for the
+    organisations ``target_candidates`` offers, whatever the initiator's level."""
+    initiator = org(initiator)
+    offered = set(paths.target_candidates(initiator=initiator, transfer_type=transfer_type))
+    for o in Organisation.objects.all():
+        got = paths.target_candidate(initiator=initiator, transfer_type=transfer_type, pk=o.pk)
+        assert (got == o) if o in offered else (got is None), o.name
+    missing = Organisation.objects.order_by("-pk").first().pk + 1
+    assert paths.target_candidate(initiator=initiator, transfer_type=COUNTY, pk=missing) is None
+
+
 def test_county_candidates_of_wxy_are_in_the_university_without_its_own_branches(org):
     offered = set(paths.target_candidates(initiator=org("wxy"), transfer_type=COUNTY))
 

@@ -18,7 +18,7 @@ from orgs.ids import parse_id
 from orgs.models import Organisation
 from orgs.tree import subtree
 from transfers.models import InboundKind, TransferType
-from transfers.paths import target_candidates
+from transfers.paths import target_candidate, target_candidates
 from transfers.services import CONFIRM_CHECKED, CONFIRM_LAUNCH, CONFIRM_REPORTED
 
 OUTGOING_TYPES = [
@@ -194,7 +194,7 @@ class TargetFields(CleanTextMixin, Form):
         if self.inbound:
             data["transfer_type"] = TransferType.INBOUND
             data["out_of_system"] = data["not_in_tree"] = False
-            return _resolve_target(self, data, inbound_candidates(self.initiator))
+            return _resolve_target(self, data, lambda: inbound_candidates(self.initiator))
         transfer_type = data.get("transfer_type")
         if transfer_type == TransferType.NATIONAL:
             data["out_of_system"] = True
@@ -204,19 +204,25 @@ class TargetFields(CleanTextMixin, Form):
             if not (data.get("target_name") or "").strip():
                 self.add_error("target_name", "请填写目的地党组织名称。")
             return data
-        candidates = target_candidates(
-            initiator=self.initiator,
-            transfer_type=transfer_type or "",
-            lazy=bool(data.get("target")),  # one query checks the 放大镜's choice
+        return _resolve_target(
+            self,
+            data,
+            lambda: target_candidates(initiator=self.initiator, transfer_type=transfer_type or ""),
+            # One compiled query checks the 放大镜's choice.
+            chosen=lambda pk: target_candidate(
+                initiator=self.initiator, transfer_type=transfer_type or "", pk=pk
+            ),
         )
-        return _resolve_target(self, data, candidates)
 
 
-def _resolve_target(form, data, candidates):
+def _resolve_target(form, data, candidates, chosen=None):
     """Set ``form.target_org`` from the 放大镜's choice, or from the typed name when there is
-    exactly one match; otherwise say what is wrong next to the field."""
+    exactly one match; otherwise say what is wrong next to the field. ``candidates()``: the
+    organisations that may be chosen; ``chosen(pk)``: the one with that key among them, or
+    None (by default read from ``candidates()``)."""
     if data.get("target"):
-        form.target_org = candidates.filter(pk=data["target"]).first()
+        pk = data["target"]
+        form.target_org = chosen(pk) if chosen else candidates().filter(pk=pk).first()
         if form.target_org is None:
             form.add_error("target_query", "所选党组织不符合转接类型或范围，请用放大镜重新选择。")
         return data
@@ -224,7 +230,7 @@ def _resolve_target(form, data, candidates):
     if not query:
         form.add_error("target_query", "请点击放大镜选择目的地党组织。")
         return data
-    matches = list(candidates.filter(name__contains=query).order_by("path")[:11])
+    matches = list(candidates().filter(name__contains=query).order_by("path")[:11])
     exact = [o for o in matches if o.name == query]
     if len(exact) == 1 or len(matches) == 1:
         form.target_org = (exact or matches)[0]
@@ -487,7 +493,7 @@ class InboundForm(LetterFields):
 
     def clean(self):
         data = super().clean()
-        return _resolve_target(self, data, inbound_candidates(self.initiator))
+        return _resolve_target(self, data, lambda: inbound_candidates(self.initiator))
 
 
 def inbound_candidates(initiator: Organisation):

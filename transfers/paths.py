@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
+from ops.compiled import Compiled
 from orgs.models import COMMITTEE_LEVELS, LEVEL_RANK, Authority, Level, Organisation
 from orgs.tree import Ancestry, ancestor_paths
 from transfers.errors import TransferError
@@ -152,11 +153,54 @@ def target_candidates(
     if transfer_type not in (TransferType.COUNTY, TransferType.PROVINCE):
         return Organisation.objects.none()
     above = None if lazy else Ancestry(initiator)  # one query for both domains
-    county = _domain_path(initiator, Level.COUNTY, above)
+    orgs = _candidates(
+        transfer_type,
+        initiator,
+        depth_limit=initiator.depth + 2,
+        domains=lambda level: _domain_path(initiator, level, above),
+    )
+    if name.strip():
+        orgs = orgs.filter(name__contains=name.strip())
+    return orgs
+
+
+def target_candidate(
+    *, initiator: Organisation, transfer_type: str, pk: int
+) -> Organisation | None:
+    """The organisation ``pk`` if ``target_candidates`` offers it, else None: the lazy query for
+    one key, compiled once for each type and level of initiator (the 放大镜's choice, checked
+    on every 确认发起 and 更改)."""
+    if transfer_type not in (TransferType.COUNTY, TransferType.PROVINCE):
+        return None
+    own = Level(initiator.level)
+    widest = Level.COUNTY if transfer_type == TransferType.COUNTY else Level.PROVINCE
+    values = {"pk": pk, "path": initiator.path, "depth_limit": initiator.depth + 2}
+    if LEVEL_RANK[own] < LEVEL_RANK[widest]:  # a domain above it: found among its ancestors
+        values["ancestors"] = ancestor_paths(initiator.path)
+    key = (transfer_type, own)
+    statement = _CANDIDATE.get(key)
+    if statement is None:
+        statement = _CANDIDATE[key] = Compiled(
+            lambda pk, path, depth_limit, ancestors=None: _candidates(
+                transfer_type,
+                Organisation(path=path, level=own),
+                depth_limit=depth_limit,
+                domains=lambda level: _nearest_domain(path, own, level, ancestors),
+            ).filter(pk=pk)
+        )
+    return statement.first(**values)
+
+
+_CANDIDATE: dict[tuple[str, str], Compiled] = {}
+
+
+def _candidates(transfer_type: str, initiator: Organisation, *, depth_limit, domains):
+    """``target_candidates``' rule, the domains' paths given by ``domains(level)``."""
+    county = domains(Level.COUNTY)
     if transfer_type == TransferType.COUNTY:
         orgs = Organisation.objects.filter(path__startswith=county)
     else:
-        province = _domain_path(initiator, Level.PROVINCE, above)
+        province = domains(Level.PROVINCE)
         orgs = Organisation.objects.filter(path__startswith=province).exclude(
             path__startswith=county
         )
@@ -164,12 +208,9 @@ def target_candidates(
     orgs = orgs.exclude(path=initiator.path).exclude(
         Q(path__startswith=initiator.path)
         & ~Q(level__in=COMMITTEE_LEVELS)
-        & Q(depth__lte=initiator.depth + 2)
+        & Q(depth__lte=depth_limit)
     )
-    orgs = orgs.filter(is_active=True)
-    if name.strip():
-        orgs = orgs.filter(name__contains=name.strip())
-    return orgs
+    return orgs.filter(is_active=True)
 
 
 def _domain_path(org: Organisation, level: Level, above: Ancestry | None) -> str | Coalesce:
@@ -178,18 +219,24 @@ def _domain_path(org: Organisation, level: Level, above: Ancestry | None) -> str
     the nearest higher one, else ``org``."""
     if above is not None:
         return above.domain_root(org, level).path
+    return _nearest_domain(org.path, org.level, level, ancestor_paths(org.path))
+
+
+def _nearest_domain(path: str, own: Level, level: Level, ancestors: list[str]) -> str | Coalesce:
+    """``_domain_path`` as a subquery, for an organisation at ``path`` of level ``own`` with
+    the ``ancestors``' paths."""
     rank = LEVEL_RANK[level]
-    if org.rank >= rank:
-        return org.path
+    if LEVEL_RANK[own] >= rank:
+        return path
     nearest = (
         Organisation.objects.filter(
-            path__in=ancestor_paths(org.path),
+            path__in=ancestors,
             level__in=[lv for lv, r in LEVEL_RANK.items() if r >= rank],
         )
         .order_by(Case(When(level=level, then=Value(0)), default=Value(1)), "-depth")
         .values("path")[:1]
     )
-    return Coalesce(Subquery(nearest), Value(org.path))
+    return Coalesce(Subquery(nearest), Value(path))
 
 
 def can_initiate(org: Organisation) -> bool:

@@ -54,7 +54,7 @@ class ImportForm(LetterFields):
         self.target_choices = []
 
     def clean(self):
-        return _resolve_target(self, super().clean(), inbound_candidates(self.initiator))
+        return _resolve_target(self, super().clean(), lambda: inbound_candidates(self.initiator))
 
 
 @committee_required
