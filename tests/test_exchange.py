@@ -275,3 +275,17 @@ def test_importing_again_after_going_back_replaces_the_own_draft():
     package.refresh_from_db()
     assert first.state == TransferState.REVOKED
     assert package.claimed_transfer == second
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["gxu", "gx", "hn", "wxy_zb1", "nn"])
+def test_the_receivers_offered_at_conclude_are_the_other_provinces(who):
+    from orgs.models import Level, Organisation
+
+    concluder = org_of(who)
+    own = concluder.path[: Organisation.steplen]
+    expected = list(
+        Organisation.objects.filter(level=Level.PROVINCE).exclude(path=own).order_by("path")
+    )
+    assert exchange.receivers_here(concluder) == expected
+    assert expected  # the demo has two provinces

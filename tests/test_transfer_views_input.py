@@ -231,6 +231,23 @@ def test_a_branch_not_under_the_receiving_committee_is_refused(client_as, branch
     assert all(any("\u4e00" <= c <= "\u9fff" for c in e) for e in errors), errors  # Chinese
     assert errors[0] in text(response)
     assert snapshot(transfer) == before
+    # The form comes back with the committee's branches to choose from.
+    assert f'<option value="{org_of("ltx_zb1").pk}"' in response.content.decode()
+
+
+def test_a_receive_checks_its_branch_without_building_the_list_of_branches(client_as, monkeypatch):
+    """The list is for showing the form; the branch posted is checked by one compiled query."""
+    from transfers import services
+
+    built = []
+    real = services.direct_branches
+    monkeypatch.setattr(services, "direct_branches", lambda org: built.append(org) or real(org))
+    transfer = stage("at_receiver")
+    response = client_as("ltx").post(url("receive", transfer), receive_data(transfer))
+    assert response.status_code == 302
+    assert built == []
+    client_as("ltx").get(url("detail", stage("at_receiver")))  # the dialog lists them
+    assert built == [org_of("ltx")]
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "\n\t "])

@@ -127,7 +127,7 @@ def reject_at_pending(transfer: Transfer, reason: str = "材料不全") -> Trans
 def receiver_for(concluder: Organisation, code: str | None = None) -> exchange.Receiver:
     """Where a package goes at 办结: the province ``code`` (default: the other demo province)."""
     province = (
-        Organisation.objects.get(code=code) if code else exchange.receivers_here(concluder).first()
+        Organisation.objects.get(code=code) if code else exchange.receivers_here(concluder)[0]
     )
     return exchange.Receiver(settings.EXCHANGE_SYSTEM_ID, province.code, province.name)
 

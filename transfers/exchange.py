@@ -32,6 +32,7 @@ from django.utils import timezone
 from members.idcard import normalize_id_number
 from members.models import Gender, PartyStatus
 from ops import writes
+from ops.compiled import Compiled
 from orgs.models import Level, Organisation
 from transfers.errors import TransferError
 from transfers.models import ExchangePackage, Transfer
@@ -52,14 +53,16 @@ class Receiver:
     name: str
 
 
-def receivers_here(concluder: Organisation) -> QuerySet[Organisation]:
+def receivers_here(concluder: Organisation) -> list[Organisation]:
     """The province committees of this deployment a package can be addressed to: every one
-    but the concluder's own (a member leaving the system goes to another province or system)."""
-    return (
-        Organisation.objects.filter(level=Level.PROVINCE)
-        .exclude(path=concluder.path[: Organisation.steplen])
-        .order_by("path")
-    )
+    but the concluder's own (a member leaving the system goes to another province or system),
+    in tree order (one compiled query: 办结's form asks on every 办结)."""
+    return _PROVINCES_BUT.all(own=concluder.path[: Organisation.steplen])
+
+
+_PROVINCES_BUT = Compiled(
+    lambda own: Organisation.objects.filter(level=Level.PROVINCE).exclude(path=own).order_by("path")
+)
 
 
 def _ancestor_paths(org: Organisation) -> list[str]:

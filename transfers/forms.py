@@ -8,6 +8,7 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 
 from members.idcard import PHONE_RE, normalize_id_number
@@ -70,12 +71,40 @@ class IdField(forms.IntegerField):
         return pk
 
 
+class _ChoicesWhenIterated(ModelChoiceIterator):
+    """The choices of the field's queryset as it is when they are listed, not when set."""
+
+    def __init__(self, field):
+        self.field = field
+
+    @property
+    def queryset(self):
+        return self.field.queryset
+
+
 class IdChoiceField(forms.ModelChoiceField):
     """A model choice whose value must be an id before the database is asked. ``lookup``, if
     set: a function of the id giving the choice or None, asked instead of ``queryset.get``
-    (a statement kept for the same query, on a form posted often)."""
+    (a statement kept for the same query, on a form posted often). The queryset may be given
+    as a function (``offer``), called when the choices are first needed: a posted form that
+    checks with ``lookup`` never builds it."""
 
+    iterator = _ChoicesWhenIterated
     lookup = None
+    _make = None
+
+    def offer(self, make):
+        self._make = make
+        self._queryset = None
+        self.widget.choices = self.choices  # listed from this field, when they are shown
+
+    def _get_queryset(self):
+        if self._queryset is None and self._make is not None:
+            make, self._make = self._make, None
+            self._set_queryset(make())
+        return self._queryset
+
+    queryset = property(_get_queryset, forms.ModelChoiceField._set_queryset)
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -327,8 +356,12 @@ class ReceiveFields(Form):
     confirmed_checked = TickField(label=CONFIRM_CHECKED)
 
     def __init__(self, *args, branches, branch_lookup=None, **kwargs):
+        """``branches``: a queryset, or a function giving it when the choices are shown."""
         super().__init__(*args, **kwargs)
-        self.fields["branch"].queryset = branches
+        if callable(branches):
+            self.fields["branch"].offer(branches)
+        else:
+            self.fields["branch"].queryset = branches
         self.fields["branch"].lookup = branch_lookup  # one of ``branches`` by its id, or None
 
     def clean_handler_phone(self):

@@ -110,13 +110,12 @@ def _change_type(transfer: Transfer) -> str:
 
 
 def _receive_form(request, transfer: Transfer, data=None) -> ReceiveForm:
-    branches = services.direct_branches(request.org)
     initial = {"version": transfer.version, "received_on": timezone.localdate()}
     if transfer.target and transfer.target.is_branch:
         initial["branch"] = transfer.target.pk  # 转入支部 preselected for a branch target
     return ReceiveForm(
         data,
-        branches=branches,
+        branches=lambda: services.direct_branches(request.org),  # built when shown
         branch_lookup=lambda pk: services.direct_branch(request.org, pk),
         initial=initial,
     )
