@@ -90,13 +90,22 @@ class _Plan:
     names: tuple[str, ...] | None = None  # a ``.values()`` queryset's: rows are dicts
 
 
+# Marks a statement selecting by a key (``Compiled(..., keyed=True)``): its plan is the same
+# for every value, a path prefix among its filters notwithstanding, so ops.postgresql lets
+# PostgreSQL prepare it.
+KEYED = "/* keyed */ "
+
+
 class Compiled:
     """``Compiled(lambda pk: Model.objects.filter(pk=pk).select_related(...))``; then
     ``.all(pk=1)`` → a list of instances, ``.first(pk=1)`` → one or None (of a ``.values()``
-    queryset: dicts, as it gives them)."""
+    queryset: dicts, as it gives them). ``keyed=True``: the statement finds its rows by a key
+    (a primary key, a transfer's id) and filters them by a path prefix too; PostgreSQL may keep
+    one plan for it (a statement over a subtree it plans for each prefix: ``ops.postgresql``)."""
 
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet], *, keyed: bool = False):
         self.build = build
+        self.keyed = keyed
         self._plans: dict[tuple, _Plan] = {}
         self._shape: tuple[type[Model], bool] | None = None
 
@@ -157,6 +166,8 @@ class Compiled:
             raise ValueError("Compiled does not prefetch: run the prefetch as its own statement.")
         compiler = qs.query.get_compiler(using=db)
         sql, sql_params = compiler.as_sql()
+        if self.keyed:
+            sql = KEYED + sql
         slots = {
             name: tuple(
                 (i, kind)

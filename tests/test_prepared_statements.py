@@ -45,8 +45,22 @@ def test_a_subtree_statement_is_never_prepared(org):
         ('SELECT 1 FROM t WHERE "path"::text LIKE $1', True),
         ('SELECT 1 FROM t WHERE "name"::text ILIKE $1', True),
         ('SELECT 1 FROM t WHERE "id" = $1', False),
+        ('/* keyed */ SELECT 1 FROM t WHERE "id" = $1 AND "path"::text LIKE $2', False),
         (b"SELECT 1", False),
     ],
 )
 def test_value_dependent(sql, expected):
     assert value_dependent(sql) is expected
+
+
+def test_a_keyed_statement_with_a_path_prefix_is_prepared(org):
+    """ "On the route" reads a transfer's few steps by its id: one plan fits every prefix."""
+    from tests.transfer_view_helpers import stage
+    from transfers import selectors
+
+    transfer = stage("launched")
+    for who in ("gxu", "ltx", "wgy", "gxu"):
+        selectors._on_route(transfer.pk, org(who).path)
+    keyed = [s for s in prepared_statements() if s.startswith("/* keyed */")]
+    assert keyed
+    assert all("LIKE" in s for s in keyed)

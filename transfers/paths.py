@@ -186,7 +186,8 @@ def target_candidate(
                 Organisation(path=path, level=own),
                 depth_limit=depth_limit,
                 domains=lambda level: _nearest_domain(path, own, level, ancestors),
-            ).filter(pk=pk)
+            ).filter(pk=pk),
+            keyed=True,
         )
     return statement.first(**values)
 

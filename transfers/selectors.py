@@ -481,7 +481,8 @@ _ON_ROUTE = Compiled(
         TransferStep.objects.filter(transfer_id=pk, org_path__startswith=prefix)
         .exclude(state__in=[StepState.SUPERSEDED, StepState.CANCELLED])
         .values("id")[:1]
-    )
+    ),
+    keyed=True,  # a transfer's few steps, by its id
 )
 
 

@@ -10,17 +10,22 @@ A statement that filters by a path prefix (``LIKE``: a subtree, or a name search
 prepared. Its best plan depends on the value: a branch's subtree holds a few rows, a province's a
 million. A generic plan picked after a province's lists could be a sequential scan for every
 branch after it, and a plan for a branch an index walk over a province. Such statements are
-planned for their own values every time, as without prepared statements.
+planned for their own values every time, as without prepared statements — unless it finds its
+rows by a key and only filters them by the prefix (``Compiled(..., keyed=True)``: "on the route",
+one branch or one target checked for an organisation), whose plan is the same for every value.
 """
 
 from __future__ import annotations
 
 from django.db.backends.postgresql import base
 
+from ops.compiled import KEYED
+
 
 def value_dependent(query) -> bool:
-    """Whether the best plan for ``query`` depends on its parameters' values (a ``LIKE``)."""
-    return isinstance(query, str) and "LIKE " in query
+    """Whether the best plan for ``query`` depends on its parameters' values (a ``LIKE``, unless
+    the statement says it finds its rows by a key: ``ops.compiled.KEYED``)."""
+    return isinstance(query, str) and "LIKE " in query and not query.startswith(KEYED)
 
 
 class KeyedPlansCursor(base.ServerBindingCursor):

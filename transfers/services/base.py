@@ -476,7 +476,7 @@ def _direct_branches(*, path: str, child: int, grandchild: int, parent_length: i
     )
 
 
-_DIRECT_BRANCH = Compiled(lambda pk, **below: _direct_branches(**below).filter(pk=pk))
+_DIRECT_BRANCH = Compiled(lambda pk, **below: _direct_branches(**below).filter(pk=pk), keyed=True)
 
 
 def transferable_members(org: Organisation):
