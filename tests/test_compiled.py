@@ -84,6 +84,19 @@ def test_open_steps_are_what_the_queryset_gives(transfers):
         assert [values(s, "org") for s in got] == [values(s, "org") for s in rows]
 
 
+def test_a_transfers_package_is_what_the_accessor_gives():
+    from tests.transfer_helpers import conclude
+    from tests.transfer_view_helpers import national
+
+    concluded = conclude(national())
+    for t in (concluded, national()):
+        expected = getattr(Transfer.objects.get(pk=t.pk), "exchange_package", None)
+        got = selectors.package_of(t)
+        assert (values(got) if got else None) == (values(expected) if expected else None)
+        assert got is None or got.source_transfer is t
+    assert selectors.package_of(concluded) is not None
+
+
 def test_a_rounds_steps_are_what_the_queryset_gives(transfers):
     for t in transfers:
         rows = list(t.steps.filter(round=t.round).select_related("org").order_by("order"))

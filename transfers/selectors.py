@@ -38,6 +38,7 @@ from transfers.models import (
     HISTORY_STATES,
     UNFINISHED_STATES,
     Direction,
+    ExchangePackage,
     Letter,
     StepState,
     Transfer,
@@ -439,6 +440,15 @@ def letter_of(transfer: Transfer) -> Letter | None:
     """The current 介绍信, if one was issued."""
     letters = _CURRENT_LETTER.all(pk=transfer.pk, known={"transfer": transfer})
     return letters[0] if letters else None
+
+
+_PACKAGE = Compiled(lambda pk: ExchangePackage.objects.filter(source_transfer_id=pk))
+
+
+def package_of(transfer: Transfer) -> ExchangePackage | None:
+    """The exchange package 办结 published for the transfer, if any (one compiled query)."""
+    packages = _PACKAGE.all(pk=transfer.pk, known={"source_transfer": transfer})
+    return packages[0] if packages else None
 
 
 def visible_transfer(

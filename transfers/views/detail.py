@@ -41,7 +41,7 @@ def detail(request, pk: int):
         "events": events,
         "letter": letter,
         "member": transfer.member,
-        "package": getattr(transfer, "exchange_package", None)
+        "package": selectors.package_of(transfer)
         if transfer.state in (TransferState.CONCLUDED, TransferState.RETRIEVED)
         else None,
         "section": _section(transfer, request.org, rules.pending_step(transfer, steps)),
