@@ -9,8 +9,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from transfers.models import Transfer, TransferState, TransferType
+from transfers.models import Letter, Transfer, TransferState, TransferType
 
 pytestmark = pytest.mark.usefixtures("demo_db")
 
@@ -28,25 +29,36 @@ def _counts(output: str) -> dict[str, int]:
 def test_actions_mode_takes_each_action_on_what_the_one_before_left(live_server):
     call_command("loadtest", prepare=8, stdout=StringIO())
     prepared = Transfer.objects.filter(member_name__startswith="压测")
+    drafts = sorted(prepared.filter(state=TransferState.DRAFT).values_list("pk", flat=True))
+    assert len(drafts) == 2
+    expired = prepared.filter(letter_expires_on__lt=timezone.localdate())
+    assert expired.count() == 2
+    assert Letter.objects.filter(transfer__in=expired, expires_on__lt=timezone.localdate()).count()
     county = sorted(prepared.filter(type=TransferType.COUNTY).values_list("pk", flat=True))
-    assert len(county) == 8
+    assert len(county) == 10  # 8 waiting and the 2 drafts 确认发起 launches first
     assert prepared.filter(type=TransferType.NATIONAL).count() == 2
     approved = [pk for pk in county if pk % 3 == 0]
     reported = [pk for pk in approved if pk % 2 == 0]
+    sent_back = [pk for pk in approved if pk % 2]
     changed = [pk for pk in county if pk % 3 == 1]
     rejected = [pk for pk in county if pk % 3 == 2]
+    relaunched = [pk for pk in sent_back + rejected if pk % 2 == 0]
     output = _run(live_server, "actions")
     counts = _counts(output)
     assert not [kind for kind in counts if "失败" in kind], output
     done = {
+        "确认发起": 2,
+        "换发介绍信": 2,
         "同意": len(approved),
         "接收": len(approved),
         "报到": len(reported),
-        "退回": len(approved) - len(reported),
+        "退回": len(sent_back),
         "更改": len(changed),
         "办结": 2,
+        "登记回执": 2,
         "不同意": len(rejected),
-        "撤销": len(rejected) + len(approved) - len(reported),
+        "重新发起": len(relaunched),
+        "撤销": len(rejected) + len(sent_back) - len(relaunched),
     }
     assert {kind: counts.get(kind, 0) for kind in done} == done, output
     # Like a browser, each action's redirect is followed.
@@ -56,11 +68,17 @@ def test_actions_mode_takes_each_action_on_what_the_one_before_left(live_server)
     states = dict(prepared.values_list("pk", "state"))
     assert sorted(states.values()) == sorted(
         [TransferState.COMPLETED] * len(reported)
-        + [TransferState.IN_PROGRESS] * len(changed)  # waiting at the new receiver
+        + [TransferState.IN_PROGRESS] * (len(changed) + len(relaunched))  # waiting again
         + [TransferState.CONCLUDED] * 2
         + [TransferState.REVOKED] * done["撤销"]
     )
-    assert all(states[pk] == TransferState.IN_PROGRESS for pk in changed)
+    assert all(states[pk] == TransferState.IN_PROGRESS for pk in changed + relaunched)
+    # Each letter renewed, each 回执 recorded: nothing of either left for a second round.
+    assert not prepared.filter(letter_expires_on__lt=timezone.localdate()).exists()
+    concluded = Letter.objects.filter(
+        transfer__in=prepared, transfer__state=TransferState.CONCLUDED, is_current=True
+    )
+    assert sorted(concluded.values_list("receipt_is_paper", flat=True)) == [True, True]
 
 
 def test_approve_mode_takes_every_waiting_transfer(live_server):

@@ -4,17 +4,18 @@ Logs in over HTTP as several demo users (``manage.py demo``) and, for a fixed nu
 runs a mix of what users do — list pages, 业务办理 (a transfer's page), 同意, Excel exports — from
 a few client threads, then prints requests/s and p50/p95 per kind. ``--mode approve`` measures
 同意/s alone and, right after, the login page's rate on the same stack, side by side.
-``--mode actions`` does the same for eight actions one after another, each on what the one
-before left, as the user whose turn it is: 同意 (广西某大学党委) on a third of the transfers
-waiting there, 接收 (离退休工作委员会), 报到 (its branch) and 退回 (the committee) on half each
-of the received, 更改 (广西某大学党委, to another branch) on the second third, 办结 (there too)
-of the transfers out of the system, 不同意 on the rest of the waiting, and 撤销 (文学院党委,
-the initiator) of all that came back. Each
+``--mode actions`` does the same for twelve actions one after another, each on what the one
+before left, as the user whose turn it is: 确认发起 (文学院党委) of its drafts, 换发介绍信 (there
+too) of the expired letters, 同意 (广西某大学党委) on a third of the transfers waiting there,
+接收 (离退休工作委员会), 报到 (its branch) and 退回 (the committee) on half each of the received,
+更改 (广西某大学党委, to another branch) on the second third, 办结 (there too) of the transfers
+out of the system and 登记回执 of what it concluded, 不同意 on the rest of the waiting, then, of
+all that came back to 文学院党委, 重新发起 of those with an even id and 撤销 of the others. Each
 runs for ``--seconds`` or until nothing is left for it, and its rate is over the time it ran.
 Like a browser, the client opens the page an action redirects to (timed on its own line): it
 shows the message "已同意…", which would otherwise pile up in the session.
 
-    python manage.py loadtest --prepare 8000          # 8,000 waiting for 同意, 2,000 for 办结
+    python manage.py loadtest --prepare 8000  # 8,000 for 同意, 2,000 for 办结, 2,000 drafts
     python manage.py loadtest --url http://127.0.0.1:8000 --seconds 20 --mode approve
     python manage.py loadtest --url http://127.0.0.1:8000 --seconds 10 --mode actions
     python manage.py loadtest --url http://127.0.0.1:8000 --seconds 30 --mode mix
@@ -95,6 +96,52 @@ def _out_of_system() -> list[tuple]:
     return [(pk, version, receiver) for pk, version, _ in _at_node("conclude")]
 
 
+def _drafts() -> list[tuple]:
+    """文学院党委's prepared drafts, each with its id for the form (确认发起 takes ``ids``)."""
+    rows = Transfer.objects.filter(state=TransferState.DRAFT, member_name__startswith=PREPARED)
+    return [(pk, version, pk) for pk, version in rows.values_list("id", "version").order_by("id")]
+
+
+def _expired() -> list[tuple]:
+    """The prepared transfers on their way whose letter has run out."""
+    rows = Transfer.objects.filter(
+        state=TransferState.IN_PROGRESS,
+        member_name__startswith=PREPARED,
+        letter_expires_on__lt=timezone.localdate(),
+    )
+    return list(rows.values_list("id", "version", "target_id").order_by("id"))
+
+
+def _without_receipt() -> list[tuple]:
+    """The prepared transfers concluded out of the system whose paper 回执 is not recorded."""
+    rows = Transfer.objects.filter(
+        state=TransferState.CONCLUDED,
+        member_name__startswith=PREPARED,
+        letters__is_current=True,
+        letters__receipt_on__isnull=True,
+    )
+    return list(rows.values_list("id", "version", "target_id").order_by("id"))
+
+
+def _to_relaunch() -> list[tuple]:
+    """Those returned to 文学院党委 with an even id, each with the branch it goes to again."""
+    branch = _loaddata._org("ltx_zb1")
+    return [(pk, version, branch) for pk, version, _ in _in_state(RETURNED, of=2)]
+
+
+def _relaunched(version, branch):
+    """The application as 重新发起's page fills it in, unchanged, and the tick."""
+    return {
+        "version": version,
+        "transfer_type": TransferType.COUNTY,
+        "target": branch.pk,
+        "target_query": branch.name,
+        "dues_paid_through": f"{timezone.localdate():%Y-%m}",
+        "validity_days": 90,
+        "confirmed": "on",
+    }
+
+
 def _confirmed(version, extra):
     return {"version": version, "confirmed": "on"}
 
@@ -109,7 +156,7 @@ class Action:
 
     kind: str  # the line of the table
     user: str  # the demo login whose turn it is
-    url: str  # /transfers/t/<id>/<url>/
+    path: str  # where the form is posted, "{pk}" standing for the transfer's id
     candidates: Callable[[], list]  # (id, version, what the form needs), read when its turn comes
     form: Callable[[int, object], dict]
 
@@ -117,17 +164,31 @@ class Action:
 APPROVE = Action(
     "同意",
     "gxu",
-    "approve",
+    "/transfers/t/{pk}/approve/",
     lambda: _at_node("approve"),
     lambda version, extra: {"version": version, "confirmed": "on", "opinion": "同意"},
 )
 ACTIONS = [
+    Action(
+        "确认发起",
+        "wxy",
+        "/transfers/apply/launch/",
+        _drafts,
+        lambda version, pk: {"ids": pk, "confirmed": "on"},
+    ),
+    Action(
+        "换发介绍信",
+        "wxy",
+        "/transfers/t/{pk}/letter/reissue/",
+        _expired,
+        lambda version, extra: {"version": version, "validity_days": 90},
+    ),
     # A third of the waiting transfers for 同意, a third for 更改, the rest for 不同意.
     replace(APPROVE, candidates=lambda: _at_node("approve", of=3, k=0)),
     Action(
         "接收",
         "ltx",
-        "receive",
+        "/transfers/t/{pk}/receive/",
         lambda: _at_node("receive"),
         lambda version, branch: {
             "version": version,
@@ -140,13 +201,23 @@ ACTIONS = [
     ),
     # Half of the received report (the branch), the other half the committee sends back.
     Action(
-        "报到", "ltx_zb1", "report", lambda: _in_state(TransferState.RECEIVED, of=2), _confirmed
+        "报到",
+        "ltx_zb1",
+        "/transfers/t/{pk}/report/",
+        lambda: _in_state(TransferState.RECEIVED, of=2),
+        _confirmed,
     ),
-    Action("退回", "ltx", "send-back", lambda: _in_state(TransferState.RECEIVED), _reason),
+    Action(
+        "退回",
+        "ltx",
+        "/transfers/t/{pk}/send-back/",
+        lambda: _in_state(TransferState.RECEIVED),
+        _reason,
+    ),
     Action(
         "更改",
         "gxu",
-        "change",
+        "/transfers/t/{pk}/change/",
         _to_other_branch,
         lambda version, branch: {
             "version": version,
@@ -159,12 +230,26 @@ ACTIONS = [
     Action(
         "办结",
         "gxu",
-        "conclude",
+        "/transfers/t/{pk}/conclude/",
         _out_of_system,
         lambda version, receiver: {"version": version, "confirmed": "on", "receiver": receiver},
     ),
-    Action("不同意", "gxu", "reject", lambda: _at_node("approve"), _reason),
-    Action("撤销", "wxy", "revoke", lambda: _in_state(RETURNED), _confirmed),
+    Action(
+        "登记回执",
+        "gxu",
+        "/transfers/t/{pk}/receipt/",
+        _without_receipt,
+        lambda version, extra: {
+            "version": version,
+            "received_on": timezone.localdate().isoformat(),
+            "handler": "压测经办人",
+            "handler_phone": "0771-3210000",
+        },
+    ),
+    Action("不同意", "gxu", "/transfers/t/{pk}/reject/", lambda: _at_node("approve"), _reason),
+    # Of all that came back, those with an even id go again, the others are withdrawn.
+    Action("重新发起", "wxy", "/transfers/t/{pk}/relaunch/", _to_relaunch, _relaunched),
+    Action("撤销", "wxy", "/transfers/t/{pk}/revoke/", lambda: _in_state(RETURNED), _confirmed),
 ]
 
 
@@ -310,7 +395,7 @@ class Command(BaseCommand):
 
     def _act(self, browser, action: Action, pk: int, form: dict):
         kind, ok, ms, _ = self._timed(
-            browser, action.kind, "POST", f"/transfers/t/{pk}/{action.url}/", form, expect=302
+            browser, action.kind, "POST", action.path.format(pk=pk), form, expect=302
         )
         if not ok or not browser.location:
             return kind, ok, ms
