@@ -16,7 +16,8 @@ key, a subtree by its path (``startswith``, ``contains``, ``endswith``: the valu
 and wrapped in ``%`` as the lookup does it; PostgreSQL still plans such a statement for each
 value, see ``ops.postgresql``), the rows after a cursor's dates and times (a ``datetime`` or
 ``date`` parameter, adapted as the backend adapts such a field's value), the rows of a few
-keys (a list for ``__in``: compiled once for each length it comes in). Not for
+keys (a list for ``__in``: compiled once for each power of two its length rounds up to,
+the last key repeated). Not for
 ``prefetch_related``, nor for a value the ORM changes otherwise. ``bind`` gives the SQL and
 values without running them, for a statement that embeds it (``orgs.paging.count_together``).
 ``tests/test_compiled.py`` checks every statement built this way against its queryset.
@@ -59,6 +60,18 @@ def _markers_for(params: dict) -> dict:
         name: [_marker(v) for v in value] if isinstance(value, list | tuple) else _marker(value)
         for name, value in params.items()
     }
+
+
+def _padded(params: dict) -> dict:
+    """Each list (``__in``) as long as the next power of two, its last value repeated: the same
+    rows, and a statement compiled (and prepared by PostgreSQL) for each power of two rather
+    than for each length a request sends."""
+    padded = {}
+    for name, value in params.items():
+        if isinstance(value, list | tuple) and value:
+            value = [*value, *[value[-1]] * ((1 << (len(value) - 1).bit_length()) - len(value))]
+        padded[name] = value
+    return padded
 
 
 def _flat(params: dict) -> dict:
@@ -114,6 +127,7 @@ class Compiled:
         (as a related manager sets them), so that reading them costs no query."""
         if any(isinstance(v, list | tuple) and not v for v in params.values()):
             return []  # ``__in`` an empty list: what the queryset gives without asking
+        params = _padded(params)
         plan, db = self._plan(params)
         connection = connections[db]
         if plan.for_update and not connection.in_atomic_block:
@@ -125,6 +139,7 @@ class Compiled:
 
     def bind(self, **params) -> Bound:
         """The statement for ``params`` and the database it is for, not run."""
+        params = _padded(params)
         plan, db = self._plan(params)
         return Bound(db, plan.sql, self._values(plan, params, connections[db]))
 
@@ -151,7 +166,7 @@ class Compiled:
         model, for_write = self._shape
         # Routed per call, as the queryset would be (QuerySet.db).
         db = router.db_for_write(model) if for_write else router.db_for_read(model)
-        # A list (``__in``) is compiled for each length it comes in.
+        # A list (``__in``) is compiled for each length it comes in (a power of two: _padded).
         key = (db, *(len(v) for v in params.values() if isinstance(v, list | tuple)))
         plan = self._plans.get(key)
         if plan is None:
