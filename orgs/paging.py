@@ -114,17 +114,20 @@ def count_together(counts: Mapping[K, QuerySet | Count]) -> dict[K, int]:
                 continue
             parts.setdefault(ids.db, []).append((key, sql, list(params)))
     for db, selects in parts.items():
+        # The same statement twice (a list counted to the cap of its own tab's badge) is run
+        # once: PostgreSQL would count it twice.
+        distinct = list(dict.fromkeys((sql, tuple(params)) for _, sql, params in selects))
         # Each part was compiled by the ORM; only its place in the statement is added here.
         columns = [
             f"(SELECT COUNT(*) FROM ({inner}) c{i})"  # noqa: S608
-            for i, (_, inner, _) in enumerate(selects)
+            for i, (inner, _) in enumerate(distinct)
         ]
         sql = f"SELECT {', '.join(columns)}"
         with connections[db].cursor() as cursor:
-            cursor.execute(sql, [p for _, _, params in selects for p in params])
-            row = cursor.fetchone()
-        for (key, _, _), n in zip(selects, row, strict=True):
-            totals[key] += n
+            cursor.execute(sql, [p for _, params in distinct for p in params])
+            found = dict(zip(distinct, cursor.fetchone(), strict=True))
+        for key, inner, params in selects:
+            totals[key] += found[inner, tuple(params)]
     return totals
 
 

@@ -48,7 +48,15 @@ def _badge(value) -> str:
     return badge(value())
 
 
-def _page(request, qs, ordering, prefix="", size: int | None = None, unsearched: str = ""):
+def _page(
+    request,
+    qs,
+    ordering,
+    prefix="",
+    size: int | None = None,
+    unsearched: str = "",
+    count_cap: int | None = None,
+):
     """One page of ``qs``. ``unsearched``: the name of the list ``qs`` is when nothing narrows
     it, whose pages are compiled once (``list_statements.compiled_list``); empty otherwise."""
     return paginate(
@@ -57,6 +65,7 @@ def _page(request, qs, ordering, prefix="", size: int | None = None, unsearched:
         after=request.GET.get(f"{prefix}after"),
         before=request.GET.get(f"{prefix}before"),
         size=size,
+        count_cap=count_cap,
         counts=page_counts(request),
         compiled=list_statements.compiled_list(unsearched, request.org) if unsearched else None,
     )

@@ -11,6 +11,7 @@ from django.urls import reverse
 from audit import trail
 from audit.models import EventType
 from members import idsearch
+from orgs.paging import BADGE_CAP
 from orgs.scoping import org_required
 from transfers import selectors
 from transfers.exports import ROW_LIMIT
@@ -59,10 +60,15 @@ def _todo_page(request, qs, name: str):
 
 
 def _done_page(request, qs, name: str):
+    """已办工作: counted to the cap of its tab's badge ("999+"), in the same statement. Each
+    row counted is a transfer checked for its state through the step this organisation took:
+    a committee with 10,000 members on their way (a university after graduation) paid ≈ 35 ms
+    for every page of it, ten times what a badge's count costs."""
     form, filters, size = _work_search(request)
     qs = selectors.search_done(qs, filters)
     unsearched = name if filters == selectors.WorkFilters() else ""
-    page = _page(request, qs, selectors.done_ordering(filters), size=size, unsearched=unsearched)
+    ordering = selectors.done_ordering(filters)
+    page = _page(request, qs, ordering, size=size, unsearched=unsearched, count_cap=BADGE_CAP)
     return form, page
 
 
