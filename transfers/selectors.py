@@ -46,6 +46,7 @@ from transfers.models import (
     TransferState,
     TransferStep,
 )
+from transfers.models.letters import current_letter_of
 
 # What a page about one transfer shows of its related rows.
 ROW_RELATED = ("member", "dest_branch")
@@ -382,6 +383,21 @@ def visible_transfers(org: Organisation) -> QuerySet[Transfer]:
     )
 
 
+_INITIATED = Compiled(
+    lambda ids, org: (
+        Transfer.objects.filter(pk__in=ids, initiator_id=org)
+        .select_related("member", "target", "source_branch")
+        .order_by("pk")
+    )
+)
+
+
+def initiated_by(org: Organisation, ids: list[int]) -> list[Transfer]:
+    """The transfers ``ids`` that ``org`` initiated, in any state (确认发起's, to launch its
+    drafts or say which were launched or withdrawn meanwhile), with their member and branches."""
+    return _INITIATED.all(ids=ids, org=org.pk)
+
+
 def batch_transfers(org: Organisation, ids: list[int]) -> dict[int, Transfer]:
     """The chosen rows of a batch that ``org`` may see, by id (one query, plus one each for
     their pending steps and current letters)."""
@@ -421,9 +437,6 @@ _PATH = Compiled(
     )
 )
 _LOG = Compiled(lambda pk: TransferEvent.objects.filter(transfer_id=pk).select_related("org"))
-_CURRENT_LETTER = Compiled(
-    lambda pk: Letter.objects.filter(transfer_id=pk, is_current=True).order_by("pk")[:1]
-)
 
 
 def path_steps(transfer: Transfer) -> list[TransferStep]:
@@ -438,8 +451,7 @@ def log_events(transfer: Transfer) -> list[TransferEvent]:
 
 def letter_of(transfer: Transfer) -> Letter | None:
     """The current 介绍信, if one was issued."""
-    letters = _CURRENT_LETTER.all(pk=transfer.pk, known={"transfer": transfer})
-    return letters[0] if letters else None
+    return current_letter_of(transfer)
 
 
 _PACKAGE = Compiled(lambda pk: ExchangePackage.objects.filter(source_transfer_id=pk))

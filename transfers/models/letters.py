@@ -11,6 +11,7 @@ from django.utils import timezone
 from members.idcard import mask_id_number
 from members.models import Gender, PartyStatus
 from ops.choices import ChoiceLabels
+from ops.compiled import Compiled
 from orgs.models import Organisation
 from transfers.models.transfer import Transfer, days_until
 
@@ -90,3 +91,15 @@ class Letter(ChoiceLabels, models.Model):
 
     def days_left(self, today: dt.date | None = None) -> int:
         return days_until(self.expires_on, today)
+
+
+# A transfer's current letter by its key, compiled once (the rules and every letter action
+# read it): ``Transfer.current_letter`` and ``selectors.letter_of``.
+_CURRENT = Compiled(
+    lambda pk: Letter.objects.filter(transfer_id=pk, is_current=True).order_by("pk")[:1]
+)
+
+
+def current_letter_of(transfer: Transfer) -> Letter | None:
+    letters = _CURRENT.all(pk=transfer.pk, known={"transfer": transfer})
+    return letters[0] if letters else None

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ops.choices import ChoiceLabels
+from ops.compiled import Compiled
 from orgs.fields import PathField
 from orgs.models import Organisation
 from transfers.models.choices import Direction, StepRole, StepState
@@ -90,3 +91,19 @@ class TransferStep(ChoiceLabels, models.Model):
         if self.pending_since is None:
             return 0
         return (timezone.now() - self.pending_since).days
+
+
+# The step waiting for its organisation, by the transfer's key, compiled once: the sentence
+# after an action says where the transfer went (``Transfer.pending_step``).
+_PENDING = Compiled(
+    lambda pk: (
+        TransferStep.objects.filter(transfer_id=pk, state=StepState.PENDING)
+        .select_related("org")
+        .order_by("pk")[:1]
+    )
+)
+
+
+def pending_step_of(transfer: Transfer) -> TransferStep | None:
+    steps = _PENDING.all(pk=transfer.pk, known={"transfer": transfer})
+    return steps[0] if steps else None

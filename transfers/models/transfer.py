@@ -285,7 +285,9 @@ class Transfer(ChoiceLabels, models.Model):
         """The current letter, from the lists' prefetch when there is one."""
         if hasattr(self, "current_letters"):
             return self.current_letters[0] if self.current_letters else None
-        return self.letters.filter(is_current=True).first()
+        from transfers.models.letters import current_letter_of  # Letter is defined after this
+
+        return current_letter_of(self)
 
     @property
     def current_org(self) -> Organisation | None:
@@ -310,4 +312,6 @@ class Transfer(ChoiceLabels, models.Model):
 
     @property
     def pending_step(self) -> TransferStep | None:
-        return self.steps.filter(state=StepState.PENDING).select_related("org").first()
+        from transfers.models.steps import pending_step_of  # TransferStep is defined after this
+
+        return pending_step_of(self)

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -142,8 +142,21 @@ def lock(
     if isinstance(transfer, Transfer) and holds_lock(transfer):
         return transfer
     pk = transfer.pk if isinstance(transfer, Transfer) else transfer
-    qs = Transfer.objects.select_for_update(of=("self", *also))
-    return (qs.select_related(*related) if related else qs).get(pk=pk)
+    statement = _LOCKS.get((related, also))
+    if statement is None:
+
+        def build(pk):
+            qs = Transfer.objects.select_for_update(of=("self", *also)).filter(pk=pk)
+            return (qs.select_related(*related) if related else qs)[:1]
+
+        statement = _LOCKS[related, also] = Compiled(build)
+    locked = statement.first(pk=pk)
+    if locked is None:
+        raise Transfer.DoesNotExist(f"Transfer {pk} does not exist.")
+    return locked
+
+
+_LOCKS: dict[tuple[tuple[str, ...], tuple[str, ...]], Compiled] = {}  # lock()'s, by joins
 
 
 def atomic_for(transfer: Transfer | int) -> transaction.Atomic:
@@ -360,8 +373,8 @@ def _issue_letter(transfer: Transfer, *, now: dt.datetime, first: bool = False) 
         if not first:
             Organisation.objects.select_for_update().filter(pk=issuer.pk).first()
         year, version = today.year, 1
-        last = Letter.objects.filter(issuer=issuer, year=year).aggregate(m=Max("sequence"))["m"]
-        sequence = (last or 0) + 1
+        last = _last_sequence(year).first(issuer=issuer.pk)
+        sequence = (last["sequence"] if last else 0) + 1
         serial = f"{issuer.code}-{year}-{sequence:05d}"
     member = _member_facts(transfer)
     transfer.letter_expires_on = today + dt.timedelta(days=transfer.validity_days)
@@ -403,6 +416,25 @@ def _issue_letter(transfer: Transfer, *, now: dt.datetime, first: bool = False) 
         ]
     )
     return letter
+
+
+_LAST_SEQUENCE: dict[int, Compiled] = {}
+
+
+def _last_sequence(year: int) -> Compiled:
+    """The issuer's last serial number of ``year`` (the highest: its unique index read
+    backwards). The year is written into the statement: a small integer column takes no
+    marker value (``ops.compiled``), and a process sees one year or two."""
+    statement = _LAST_SEQUENCE.get(year)
+    if statement is None:
+        statement = _LAST_SEQUENCE[year] = Compiled(
+            lambda issuer: (
+                Letter.objects.filter(issuer_id=issuer, year=year)
+                .order_by("-sequence")
+                .values("sequence")[:1]
+            )
+        )
+    return statement
 
 
 def _retire_current_letter(transfer: Transfer) -> tuple[int, int, int, str] | None:

@@ -42,7 +42,7 @@ def reissue_letter(
         transfer = lock(transfer)
         _check_version(transfer, expected_version)
         rules.require(transfer, actor.org, Action.REISSUE)
-        old = transfer.letters.get(is_current=True)
+        old = transfer.current_letter
         transfer.validity_days = validity_days
         letter = _issue_letter(transfer, now=_now())
         _save(transfer, "validity_days", "letter_expires_on")

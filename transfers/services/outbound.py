@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from members.models import Member, MemberState
 from ops import writes
+from ops.compiled import Compiled
 from orgs.models import Organisation
 from orgs.tree import Ancestry
 from transfers import rules
@@ -35,6 +36,7 @@ from transfers.services.base import (
     _now,
     _plan_steps,
     _require,
+    _round_steps,
     _save,
     atomic_for,
     check_phone,
@@ -140,6 +142,9 @@ def _revoke_own_drafts(member: Member, actor: Actor) -> None:
         record(old, actor, EventAction.REVOKE, TransferState.DRAFT, opinion="被新的转出申请替代")
 
 
+_MEMBER_LOCKED = Compiled(lambda pk: Member.objects.select_for_update().filter(pk=pk))
+
+
 def launch(
     *, actor: Actor, transfer: Transfer, confirmed: bool, expected_version: int | None = None
 ) -> Transfer:
@@ -155,7 +160,7 @@ def launch(
             member_id = member_ids.first()
         member = None
         if member_id is not None:
-            member = Member.objects.select_for_update().get(pk=member_id)
+            [member] = _MEMBER_LOCKED.all(pk=member_id)
         # The initiator's row too: it numbers the letter issued below (``_issue_letter``).
         transfer = lock(transfer, related=("initiator", "target"), also=("initiator",))
         _check_version(transfer, expected_version)
@@ -177,7 +182,7 @@ def launch(
                 tree=tree,
             )
             member.state = MemberState.IN_TRANSFER
-            member.save(update_fields=["state", "updated_at"])
+            writes.update(member, ["state", "updated_at"])
             transfer.member = member  # for the letter
         else:
             _check_inbound_id_free(transfer.id_number)
@@ -200,7 +205,7 @@ def _start_round(
     ``draft``: the round has the draft's waiting steps, replaced by the new plan (kept as they
     are where it did not change); otherwise the round is new and has none.
     """
-    old = list(transfer.steps.filter(round=transfer.round).order_by("order")) if draft else []
+    old = _round_steps(transfer) if draft else []
     waiting = [s for s in old if s.state == StepState.WAITING]
     kept = [s for s in old if s.state != StepState.WAITING]
     rows = _plan_steps(

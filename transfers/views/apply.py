@@ -188,27 +188,29 @@ def apply_preview(request):
 @committee_required
 def apply_launch(request):
     """【确认发起】 → 【确定】 (only with 已核实党员信息同本人和档案资料等一致 ticked)."""
-    moved = list(
-        Transfer.objects.filter(pk__in=_ids(request), initiator=request.org)
-        .exclude(state=TransferState.DRAFT)
-        .order_by("pk")
-    )
+    # The chosen transfers of this organisation, in one query: all drafts, or the page is old.
+    ids = sorted(set(_ids(request)))
+    drafts = selectors.initiated_by(request.org, ids)
+    moved = [t for t in drafts if t.state != TransferState.DRAFT]
     if moved:
         # Launched (or revoked) from another window since this page was loaded: say by whom.
         for transfer in moved:
             messages.error(request, f"{transfer.member_name}：{rules.stale(transfer).message}")
         return redirect("transfers:out_done")
-    drafts = _own_drafts(request, _ids(request))
+    if not drafts or len(drafts) != len(ids):
+        raise Http404
     form = ConfirmLaunchForm(request.POST)
     form.is_valid()
     try:
         with transaction.atomic():
-            for d in drafts:
+            launched = [
                 services.launch(
                     actor=_actor(request),
                     transfer=d,
                     confirmed=form.cleaned_data.get("confirmed", False),
                 )
+                for d in drafts
+            ]
     except TransferError as error:
         _apply_error(form, error)
         steps = list(drafts[0].steps.select_related("org").order_by("order"))
@@ -229,7 +231,7 @@ def apply_launch(request):
     names = "、".join(d.member_name for d in drafts)
     messages.success(
         request,
-        f"已发起{names}的组织关系转接，{_where_now(drafts[0])}可在“已办工作”中查看。",
+        f"已发起{names}的组织关系转接，{_where_now(launched[0], fresh=True)}可在“已办工作”中查看。",
     )
     return redirect("transfers:out_done")
 

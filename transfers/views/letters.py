@@ -82,4 +82,5 @@ def reissue(request, pk: int):
         title="换发介绍信",
         done="已换发介绍信（新版本），原介绍信已作废。",
         perform=_perform(request, services.reissue_letter, "validity_days"),
+        related=("member", "initiator", "receiver"),  # what the new letter prints
     )
