@@ -105,6 +105,51 @@ def test_a_rounds_steps_are_what_the_queryset_gives(transfers):
         assert all(s.transfer is t for s in got)
 
 
+def test_the_pending_step_and_current_letter_are_what_the_querysets_gave(transfers):
+    for t in transfers:
+        fresh = Transfer.objects.get(pk=t.pk)
+        step = t.steps.filter(state="pending").select_related("org").order_by("pk").first()
+        got = fresh.pending_step
+        assert (values(got, "org") if got else None) == (values(step, "org") if step else None)
+        assert got is None or got.transfer is fresh
+        letter = t.letters.filter(is_current=True).order_by("pk").first()
+        assert values(fresh.current_letter) == values(letter)
+    assert [t.pending_step is not None for t in transfers] == [True, False, False]
+
+
+def test_a_locked_transfer_is_what_the_queryset_gives(transfers):
+    for related, also in [((), ()), (("initiator", "target"), ("initiator",))]:
+        for t in transfers:
+            with transaction.atomic():
+                got = services_base.lock(t.pk, related, also=also)
+                expected = Transfer.objects.select_related(*related).get(pk=t.pk)
+            assert values(got, *related) == values(expected, *related)
+    with transaction.atomic(), pytest.raises(Transfer.DoesNotExist):
+        services_base.lock(max(t.pk for t in transfers) + 1000)
+
+
+def test_an_organisations_chosen_transfers_are_what_the_queryset_gives(transfers):
+    wxy = org_of("wxy")
+    ids = [t.pk for t in transfers] + [max(t.pk for t in transfers) + 1000]
+    related = ("member", "target", "source_branch")
+    expected = Transfer.objects.filter(pk__in=ids, initiator=wxy).select_related(*related)
+    got = selectors.initiated_by(wxy, ids)
+    assert [values(t, *related) for t in got] == [
+        values(t, *related) for t in expected.order_by("pk")
+    ]
+    assert selectors.initiated_by(org_of("gxu"), ids) == []
+
+
+def test_the_last_serial_number_is_the_highest_of_the_year(transfers):
+    from django.db.models import Max
+
+    wxy = org_of("wxy")
+    year = Letter.objects.filter(issuer=wxy).values_list("year", flat=True).first()
+    last = Letter.objects.filter(issuer=wxy, year=year).aggregate(m=Max("sequence"))["m"]
+    assert services_base._last_sequence(year).first(issuer=wxy.pk) == {"sequence": last}
+    assert services_base._last_sequence(year - 1).first(issuer=wxy.pk) is None
+
+
 @pytest.mark.parametrize("who", ["ltx", "wxy", "wxy_zzb1", "gxu", "qx_jd", "wxy_zb1"])
 def test_a_direct_branch_by_its_id_is_one_of_the_direct_branches(who):
     from orgs.models import Organisation

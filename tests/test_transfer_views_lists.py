@@ -361,3 +361,20 @@ def test_an_unsearched_lists_pages_come_compiled_and_a_searched_ones_do_not(
     searched_first = client.get(url(page), {"name": name})
     assert ids(searched_first) == ids(first)
     assert used == []
+
+
+def test_the_done_list_counts_to_its_badges_cap_in_the_badges_statement(client_as, monkeypatch):
+    """已办工作 says "999+" as its tab does (a committee with 10,000 members on their way would
+    otherwise count each through its step on every page), and its count and its badge, the same
+    statement, run once."""
+    for m in wxy_members(3):
+        stage("launched", member=m)
+    monkeypatch.setattr("orgs.paging.BADGE_CAP", 2)
+    monkeypatch.setattr("transfers.views.lists.BADGE_CAP", 2)
+    monkeypatch.setattr("transfers.list_statements.BADGE_CAP", 2)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client_as("wxy").get(url("out_done"))
+    assert "共 2+ 条" in text(response)
+    [counts] = [q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"]]
+    # 转出's four tabs (待办工作 from two statements) and the list's own count, run as one
+    assert counts.count("COUNT(*)") == 5
