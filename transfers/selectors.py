@@ -243,7 +243,9 @@ def incoming_todo(org: Organisation) -> QuerySet[TransferStep]:
 def _done(org: Organisation, direction: Direction) -> QuerySet[Transfer]:
     # The steps this organisation acted on, on one side. A step once acted may later read
     # 已退回; the act stands (its actor is kept), so it counts too.
-    acted = TransferStep.objects.filter(org=org, direction=direction).filter(
+    # Only the steps of transfers in flight (``transfer_open``): an organisation's steps of
+    # finished transfers grow with the years, and every one would be checked on every page.
+    acted = TransferStep.objects.filter(org=org, direction=direction, transfer_open=True).filter(
         Q(state__in=ACTED_STEP_STATES) | Q(state=StepState.RETURNED, actor__isnull=False)
     )
     return row_values(

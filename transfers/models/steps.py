@@ -49,6 +49,10 @@ class TransferStep(ChoiceLabels, models.Model):
     opinion = models.CharField("意见", max_length=500, blank=True)
     pending_since = models.DateTimeField("到达时间", null=True, blank=True)
     due_at = models.DateTimeField("办理期限", null=True, blank=True)
+    # The transfer is on its way (not yet 已完成, 已办结, 已撤销 or 已找回): kept on its steps so
+    # that 已办工作 reads an organisation's steps of transfers in flight from an index, not
+    # every step it ever took (services.base._save clears it when the transfer finishes).
+    transfer_open = models.BooleanField("转接未结束", default=True, editable=False)
 
     objects = TransferStepQuerySet.as_manager()
 
@@ -74,6 +78,14 @@ class TransferStep(ChoiceLabels, models.Model):
                 name="transfers_step_todo_idx",
             ),
             models.Index(fields=["org", "direction", "state"], name="transfers_step_done_idx"),
+            # 已办工作: an organisation's steps of the transfers in flight, newest transfer
+            # first, read from the index alone (what the list filters on is included).
+            models.Index(
+                fields=["org", "direction", "-transfer"],
+                include=["state", "actor"],
+                condition=Q(transfer_open=True),
+                name="transfers_step_open_idx",
+            ),
             models.Index(
                 fields=["org_path", "pending_since"],
                 include=["id"],  # 超期未办's page keys from the index alone (orgs.paging)

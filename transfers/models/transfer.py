@@ -204,10 +204,12 @@ class Transfer(ChoiceLabels, models.Model):
                 condition=Q(state=TransferState.RECEIVED),
                 name="transfers_unrep_expiry_idx",
             ),
+            # 转出 · 待办工作's own applications (drafts and returns) and its badge: the few an
+            # initiator has open, not every transfer it ever launched.
             models.Index(
                 fields=["initiator", "-id"],
-                condition=Q(state=TransferState.RETURNED),
-                name="transfers_returned_idx",
+                condition=Q(state__in=[TransferState.DRAFT, TransferState.RETURNED]),
+                name="transfers_own_work_idx",
             ),
             models.Index(
                 fields=["source_path", "-id"],

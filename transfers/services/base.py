@@ -23,6 +23,7 @@ from transfers import rules
 from transfers.errors import TransferError
 from transfers.locking import holds_lock
 from transfers.models import (
+    UNFINISHED_STATES,
     EventAction,
     Letter,
     StepRole,
@@ -174,8 +175,14 @@ def _check_version(transfer: Transfer, expected_version: int | None) -> None:
 
 
 def _save(transfer: Transfer, *fields: str) -> None:
+    """Write ``fields`` of the transfer with its next version. Every change of its state is
+    written here: one that finishes it clears ``transfer_open`` on its steps (已办工作)."""
     transfer.version += 1
     writes.update(transfer, [*fields, "version"])
+    if "state" in fields and transfer.state not in UNFINISHED_STATES:
+        writes.update_where(
+            TransferStep, {"transfer_id": transfer.pk, "transfer_open": True}, transfer_open=False
+        )
 
 
 def event(

@@ -166,26 +166,31 @@ def _clone(c, *, tag: str, n: int, where: str, params: list, **override: str) ->
     )
 
 
+# A step's transfer_open, from its transfer's row (TransferStep.transfer_open).
+OPEN = "state IN ('draft', 'in_progress', 'returned', 'received')"
+
+
 def _steps(c, *, tag: str, org: Organisation, direction: str, acted: bool) -> None:
     """The launch step of the tagged transfers, and ``org``'s step: pending, or acted on."""
     c.execute(
-        """
+        f"""
         INSERT INTO transfers_transferstep (transfer_id, round, "order", org_id, org_path, role,
-            direction, state, actor_id, acted_at, opinion, pending_since)
+            direction, state, actor_id, acted_at, opinion, pending_since, transfer_open)
         SELECT id, 1, 0, initiator_id, initiator_path, 'initiate', 'out', 'launched',
-               initiated_by_id, launched_at, '', launched_at
+               initiated_by_id, launched_at, '', launched_at, {OPEN}
         FROM transfers_transfer WHERE member_name LIKE %s
-        """,
+        """,  # noqa: S608 - OPEN is a constant of this module
         [tag + "%"],
     )
     c.execute(
-        """
+        f"""
         INSERT INTO transfers_transferstep (transfer_id, round, "order", org_id, org_path, role,
-            direction, state, actor_id, acted_at, opinion, pending_since, due_at)
+            direction, state, actor_id, acted_at, opinion, pending_since, due_at, transfer_open)
         SELECT id, 1, 1, %s, %s, 'approve', %s, %s, CASE WHEN %s THEN initiated_by_id END,
-               CASE WHEN %s THEN launched_at END, '', launched_at, launched_at + interval '7 days'
+               CASE WHEN %s THEN launched_at END, '', launched_at, launched_at + interval '7 days',
+               {OPEN}
         FROM transfers_transfer WHERE member_name LIKE %s
-        """,
+        """,  # noqa: S608 - OPEN is a constant of this module
         [
             org.pk,
             org.path,

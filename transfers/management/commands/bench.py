@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from orgs.models import Level, Organisation
 from orgs.paging import paginate
 from transfers import selectors, supervision, volume_sql
+from transfers.management.commands._benchdata import OPEN
 
 B36 = """
 CREATE OR REPLACE FUNCTION pg_temp.b36(n integer) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -197,9 +198,9 @@ class Command(BaseCommand):
             f"""
             INSERT INTO transfers_transferstep (
                 transfer_id, round, "order", org_id, org_path, role, direction, state,
-                actor_id, acted_at, opinion, pending_since)
+                actor_id, acted_at, opinion, pending_since, transfer_open)
             SELECT id, 1, 0, initiator_id, initiator_path, 'initiate', 'out', 'launched',
-                   {user.pk}, launched_at, '', launched_at
+                   {user.pk}, launched_at, '', launched_at, {OPEN}
             FROM transfers_transfer
             """
         )
@@ -208,9 +209,9 @@ class Command(BaseCommand):
             """
             INSERT INTO transfers_transferstep (
                 transfer_id, round, "order", org_id, org_path, role, direction, state,
-                opinion, pending_since, due_at)
+                opinion, pending_since, due_at, transfer_open)
             SELECT id, 1, 1, receiver_id, receiver_path, 'receive', 'in', 'pending', '',
-                   launched_at, launched_at + interval '7 days'
+                   launched_at, launched_at + interval '7 days', TRUE
             FROM transfers_transfer WHERE state = 'in_progress'
             """
         )
