@@ -24,6 +24,7 @@ from tests.transfer_helpers import (
 from transfers import list_statements, selectors
 from transfers.models import Letter, Transfer, TransferEvent, TransferStep
 from transfers.services import base as services_base
+from transfers.services import issuing
 
 pytestmark = pytest.mark.django_db
 
@@ -146,8 +147,8 @@ def test_the_last_serial_number_is_the_highest_of_the_year(transfers):
     wxy = org_of("wxy")
     year = Letter.objects.filter(issuer=wxy).values_list("year", flat=True).first()
     last = Letter.objects.filter(issuer=wxy, year=year).aggregate(m=Max("sequence"))["m"]
-    assert services_base._last_sequence(year).first(issuer=wxy.pk) == {"sequence": last}
-    assert services_base._last_sequence(year - 1).first(issuer=wxy.pk) is None
+    assert issuing._last_sequence(year).first(issuer=wxy.pk) == {"sequence": last}
+    assert issuing._last_sequence(year - 1).first(issuer=wxy.pk) is None
 
 
 @pytest.mark.parametrize("who", ["ltx", "wxy", "wxy_zzb1", "gxu", "qx_jd", "wxy_zb1"])

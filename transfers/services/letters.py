@@ -6,7 +6,6 @@ from transfers.rules import Action
 from transfers.services.base import (
     Actor,
     _check_version,
-    _issue_letter,
     _now,
     _require,
     _save,
@@ -14,6 +13,7 @@ from transfers.services.base import (
     lock,
     record,
 )
+from transfers.services.issuing import _issue_letter
 
 RECEIPT_FIELDS = (
     "receipt_org_name",

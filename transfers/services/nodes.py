@@ -32,7 +32,6 @@ from transfers.services.base import (
     _activate,
     _check_version,
     _destination,
-    _issue_letter,
     _now,
     _open_steps,
     _pending,
@@ -49,6 +48,7 @@ from transfers.services.base import (
     record_all,
 )
 from transfers.services.inbound import _check_inbound_target
+from transfers.services.issuing import _issue_letter
 from transfers.services.receipts import electronic_receipt_to_sender
 
 # -- at each node: 同意 / 不同意 / 更改 / 接收 / 办结 ----------------------------------------------

@@ -32,7 +32,6 @@ from transfers.services.base import (
     _check_version,
     _create_steps,
     _destination,
-    _issue_letter,
     _now,
     _plan_steps,
     _require,
@@ -45,6 +44,7 @@ from transfers.services.base import (
     record,
 )
 from transfers.services.inbound import _check_inbound_id_free, _check_inbound_target
+from transfers.services.issuing import _issue_letter
 
 # -- 转出申请 → 生成转接路径 → 确认发起 -----------------------------------------------------------
 
