@@ -46,18 +46,23 @@ class HistorySearchForm(Form):
 PAGE_SIZES = [("", "20条"), ("50", "50条"), ("100", "100条"), ("200", "200条")]
 
 
-class UnreportedSearchForm(Form):
+class _ByNameOrIdNumber(Form):
+    """A list's exact search by 姓名 and 身份证号 (the fields come first on the form)."""
+
     name = forms.CharField(label="姓名", max_length=50, required=False)
     id_number = forms.CharField(label="身份证号", max_length=18, required=False)
-    size = forms.TypedChoiceField(
-        label="每页", choices=PAGE_SIZES, coerce=int, empty_value=None, required=False
-    )
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
 
     def clean_id_number(self):
         return self.cleaned_data["id_number"].strip().upper()
+
+
+class UnreportedSearchForm(_ByNameOrIdNumber):
+    size = forms.TypedChoiceField(
+        label="每页", choices=PAGE_SIZES, coerce=int, empty_value=None, required=False
+    )
 
 
 class ExchangeChoiceForm(Form):
@@ -120,11 +125,9 @@ class RetrieveForm(Form):
         return normalize_id_number(self.cleaned_data["id_number"])
 
 
-class WorkSearchForm(Form):
+class WorkSearchForm(_ByNameOrIdNumber):
     """查询 in 待办工作 and 已办工作: exact 姓名 / 身份证号, 转接类型, order, rows per page."""
 
-    name = forms.CharField(label="姓名", max_length=50, required=False)
-    id_number = forms.CharField(label="身份证号", max_length=18, required=False)
     transfer_type = forms.ChoiceField(
         label="转接类型", choices=[("", "全部"), *TransferType.choices], required=False
     )
@@ -136,9 +139,3 @@ class WorkSearchForm(Form):
     size = forms.TypedChoiceField(
         label="每页", choices=PAGE_SIZES, coerce=int, empty_value=None, required=False
     )
-
-    def clean_name(self):
-        return self.cleaned_data["name"].strip()
-
-    def clean_id_number(self):
-        return self.cleaned_data["id_number"].strip().upper()
