@@ -49,6 +49,11 @@ def test_bench_builds_a_country_and_bench_pages_times_every_page():
     assert TransferEvent.objects.filter(action="send_back").exists()
     # 工作督查's kept counts were recounted with them (撤销 / 不同意 / 退回).
     assert VolumeCount.objects.filter(kind__in=["rv", "rj", "sb"]).exists()
+    # The grassroots committee's years of history: finished ones closed, the others in flight.
+    history = TransferStep.objects.filter(org__level="grassroots", order=0)
+    assert history.filter(transfer__member_name__startswith="YF", transfer_open=False).exists()
+    assert history.filter(transfer__member_name__startswith="YW", transfer_open=True).exists()
+    assert Transfer.objects.filter(member_name__startswith="YR", state="returned").exists()
     assert "| 转出·待办 |" in table
     assert "| 党员信息维护 |" in table
     assert "HTTP " not in table, table  # a page that did not answer 200

@@ -255,3 +255,84 @@ def busy_offices(orgs: list[Organisation], stdout, per_list: int = 45) -> None:
                 **dest,
             )
         stdout.write(f"样本党组织：{org.name} 已补充列表数据")
+
+
+def deep_history(
+    committee: Organisation, stdout, *, finished: int = 100_000, in_flight: int = 6_000
+) -> None:
+    """Years of work at one grassroots committee: ``finished`` transfers it launched that ended
+    (most of an office's steps belong to these), then ``in_flight`` launched and waiting at its
+    superior, and ``in_flight // 10`` returned to it — newest last, as ids grow. 已办工作 and
+    待办工作 must not read the finished ones; the bench shows that they do not."""
+    tag = "Y"
+    with transaction.atomic(), connection.cursor() as c:
+        c.execute("SELECT 1 FROM transfers_transfer WHERE member_name LIKE %s", [tag + "%"])
+        if c.fetchone():
+            return
+        start = time.perf_counter()
+        branch = (
+            Organisation.objects.filter(path__startswith=committee.path, level=Level.BRANCH)
+            .order_by("path")
+            .first()
+        )
+        superior = Organisation.objects.get(path=committee.path[: -Organisation.steplen])
+        ours = {
+            "initiator_id": str(committee.pk),
+            "initiator_path": f"'{committee.path}'",
+            "source_branch_id": str(branch.pk),
+            "source_path": f"'{branch.path}'",
+            "source_name": f"'{branch.name}'",
+        }
+        unfinished = {"finished_at": "NULL", "reported_at": "NULL", "received_on": "NULL"}
+        batches = [
+            ("F", finished, {}, None),
+            ("W", in_flight, {"state": "'in_progress'", **unfinished}, "pending"),
+            ("R", in_flight // 10, {"state": "'returned'", **unfinished}, "returned"),
+        ]
+        for kind, n, override, superior_step in batches:
+            _clone(
+                c,
+                tag=f"{tag}{kind}",
+                n=n,
+                where="state = 'completed'",
+                params=[],
+                **ours,
+                **override,
+            )
+            _launch_step(c, tag=f"{tag}{kind}", committee=committee)
+            if superior_step:
+                _superior_step(c, tag=f"{tag}{kind}", org=superior, state=superior_step)
+    stdout.write(
+        f"样本党组织：{committee.name} 历年转接 {finished:,} 条（在途 {in_flight:,} 条），"
+        f"{time.perf_counter() - start:.0f} 秒"
+    )
+
+
+def _launch_step(c, *, tag: str, committee: Organisation) -> None:
+    c.execute(
+        f"""
+        INSERT INTO transfers_transferstep (transfer_id, round, "order", org_id, org_path, role,
+            direction, state, actor_id, acted_at, opinion, pending_since, transfer_open)
+        SELECT id, 1, 0, %s, %s, 'initiate', 'out', 'launched', initiated_by_id, launched_at, '',
+               launched_at, {OPEN}
+        FROM transfers_transfer WHERE member_name LIKE %s
+        """,  # noqa: S608 - OPEN is a constant of this module
+        [committee.pk, committee.path, tag + "%"],
+    )
+
+
+def _superior_step(c, *, tag: str, org: Organisation, state: str) -> None:
+    """The next step on the way out: pending at ``org``, or having returned the transfer."""
+    c.execute(
+        f"""
+        INSERT INTO transfers_transferstep (transfer_id, round, "order", org_id, org_path, role,
+            direction, state, actor_id, acted_at, opinion, pending_since, due_at, transfer_open)
+        SELECT id, 1, 1, %s, %s, 'approve', 'out', %s,
+               CASE WHEN %s = 'returned' THEN initiated_by_id END,
+               CASE WHEN %s = 'returned' THEN launched_at + interval '2 days' END,
+               CASE WHEN %s = 'returned' THEN '材料不全' ELSE '' END,
+               launched_at, launched_at + interval '7 days', {OPEN}
+        FROM transfers_transfer WHERE member_name LIKE %s
+        """,  # noqa: S608 - OPEN is a constant of this module
+        [org.pk, org.path, state, state, state, state, tag + "%"],
+    )

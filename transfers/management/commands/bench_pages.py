@@ -2,7 +2,8 @@
 
 Runs on the database ``manage.py bench`` built (5.2 M organisations, 5 M transfers) and adds to it,
 resumably: ≥ 10 million members over the branches (one province per transaction; a province that
-has members is skipped), lists of several pages for one office at each level, and a current
+has members is skipped), lists of several pages for one office at each level, years of history at
+the grassroots committee (100,000 finished transfers it launched, 6,000 in flight), and a current
 letter and a log (确认发起, 同意, and what ended it) for every transfer. Then ``VACUUM
 ANALYZE``, and times whole requests through Django's test client — middleware, session, the
 acting organisation, context processors, base template — with the settings module it runs
@@ -75,6 +76,7 @@ class Command(BaseCommand):
             _benchdata.build_members(self.stdout)
         orgs = self._sample_orgs()
         _benchdata.busy_offices(orgs, self.stdout)
+        _benchdata.deep_history(orgs[3], self.stdout)
         _benchdata.build_letters(self.stdout)
         _benchdata.build_events(self.stdout)
         if not o["no_vacuum"]:
