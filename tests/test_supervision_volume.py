@@ -27,6 +27,7 @@ def direct(monkeypatch, fn, *args):
     """``fn`` computed from the transfers table, as below the counted levels."""
     with monkeypatch.context() as m:
         m.setattr(supervision, "counted", lambda *orgs: False)
+        m.setattr(supervision, "setbacks_counted", lambda org: False)
         return fn(*args)
 
 
@@ -76,6 +77,23 @@ def test_the_kept_counts_equal_the_counted_ones_at_every_counted_level(monkeypat
     assert sum(n for _, n, _ in supervision.monthly_volume(org_of("gx"))) >= 4
 
 
+def test_setbacks_are_kept_down_to_the_grassroots_committees(monkeypatch):
+    """撤销, 不同意 and 退回 read the kept table at a county and a grassroots committee too
+    (the log would be read for every transfer they ever launched), and agree with it."""
+    some_history()
+    today = timezone.localdate()
+    period = supervision.Period(start=today - dt.timedelta(days=400), end=today)
+    for name in ("gxu", "wxy"):  # 广西某大学党委 (county level) and 文学院党委
+        org = org_of(name)
+        assert volume.setbacks_counted(org)
+        assert not volume.counted(org)
+        kept = supervision.counts(org, period)
+        assert kept == direct(monkeypatch, supervision.counts, org, period)
+        assert kept["rejected"] == 1
+        assert kept["revoked"] == 1
+    assert not volume.setbacks_counted(org_of("wxy_zb1"))
+
+
 def test_a_rebuild_gives_what_the_triggers_kept():
     some_history()
     kept = set(volume.VolumeCount.objects.filter(n__gt=0).values_list("path", "kind", "day", "n"))
@@ -89,7 +107,10 @@ def test_only_the_big_subtrees_are_kept():
     some_history()
     paths = set(volume.VolumeCount.objects.values_list("path", flat=True))
     assert org_of("gx").path in paths
-    assert org_of("gxu").path not in paths
+    # Below the city level only the setbacks (撤销, 不同意, 退回) are kept.
+    assert set(
+        volume.VolumeCount.objects.filter(path=org_of("gxu").path).values_list("kind", flat=True)
+    ) == {"rv", "rj"}
     assert org_of("qx").path not in paths
     assert not volume.counted(org_of("qx"))
     with connection.cursor() as c:

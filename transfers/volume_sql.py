@@ -9,12 +9,24 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 
-LEVELS = "('central', 'province', 'city')"
+# The levels with kept counts (transfers.volume). A transfer's own counts (转出, 接收, 办结) are
+# kept for the three top levels, whose subtrees are big; its setbacks (撤销, 不同意, 退回 — a
+# few in a hundred) for counties and grassroots committees too: counted live, they read every
+# transfer the subtree ever launched, and a large committee has a hundred thousand (migration
+# 0013; docs/scaling.md).
+LEVELS = ("central", "province", "city")
+SETBACK_LEVELS = (*LEVELS, "county", "grassroots")
 
 
-def _sql() -> str:
+def _in(levels: tuple[str, ...]) -> str:
+    """``('a', 'b')`` for SQL; the levels are this module's constants."""
+    return "(" + ", ".join(f"'{level}'" for level in levels if level.isidentifier()) + ")"
+
+
+def _sql(setback_levels: tuple[str, ...] = SETBACK_LEVELS) -> str:
     tz = settings.TIME_ZONE.replace("'", "")
     local = "AT TIME ZONE '" + tz + "')::date"
+    counted, setbacks = _in(LEVELS), _in(setback_levels)
     # The time zone comes from the settings, not from input.
     return f"""
 CREATE OR REPLACE FUNCTION transfers_path_prefixes(p text) RETURNS text[]
@@ -59,7 +71,7 @@ BEGIN
     SELECT k.kind, k.p, k.day, 1 FROM transfers_volume_keys(NEW) k WHERE TG_OP <> 'DELETE'
   ) d
   JOIN orgs_organisation o
-    ON o.path = ANY (transfers_path_prefixes(d.p)) AND o.level IN {LEVELS}
+    ON o.path = ANY (transfers_path_prefixes(d.p)) AND o.level IN {counted}
   GROUP BY o.path, d.kind, d.day
   HAVING sum(d.delta) <> 0
   ORDER BY o.path, d.kind, d.day
@@ -77,7 +89,7 @@ BEGIN
     SELECT o.path, k, (NEW.at {local}, 1
     FROM transfers_transfer t
     JOIN orgs_organisation o
-      ON o.path = ANY (transfers_path_prefixes(t.source_path)) AND o.level IN {LEVELS}
+      ON o.path = ANY (transfers_path_prefixes(t.source_path)) AND o.level IN {setbacks}
     WHERE t.id = NEW.transfer_id
     ORDER BY o.path
     ON CONFLICT (path, kind, day) DO UPDATE SET n = v.n + 1;
@@ -90,8 +102,11 @@ $$;
 CREATE OR REPLACE FUNCTION transfers_volume_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   width integer;
+  setback_width integer;
 BEGIN
-  SELECT coalesce(4 * max(depth), 0) INTO width FROM orgs_organisation WHERE level IN {LEVELS};
+  SELECT coalesce(4 * max(depth), 0) INTO width FROM orgs_organisation WHERE level IN {counted};
+  SELECT coalesce(4 * max(depth), 0) INTO setback_width
+  FROM orgs_organisation WHERE level IN {setbacks};
   DELETE FROM transfers_volumecount;
   INSERT INTO transfers_volumecount (path, kind, day, n)
   SELECT o.path, g.kind, g.day, sum(g.n)
@@ -99,16 +114,23 @@ BEGIN
     SELECT k.kind, left(k.p, width) AS p, k.day, count(*) AS n
     FROM transfers_transfer t CROSS JOIN LATERAL transfers_volume_keys(t) k
     GROUP BY 1, 2, 3
-    UNION ALL
-    SELECT transfers_volume_event_kind(e.action, e.state_before), left(t.source_path, width),
-           (e.at {local}, count(*)
+  ) g
+  JOIN orgs_organisation o
+    ON o.path = ANY (transfers_path_prefixes(g.p)) AND o.level IN {counted}
+  GROUP BY 1, 2, 3;
+  INSERT INTO transfers_volumecount (path, kind, day, n)
+  SELECT o.path, g.kind, g.day, sum(g.n)
+  FROM (
+    SELECT transfers_volume_event_kind(e.action, e.state_before) AS kind,
+           left(t.source_path, setback_width) AS p, (e.at {local} AS day, count(*) AS n
     FROM transfers_transferevent e JOIN transfers_transfer t ON t.id = e.transfer_id
-    WHERE transfers_volume_event_kind(e.action, e.state_before) IS NOT NULL
+    WHERE e.action IN ('revoke', 'reject', 'send_back')
+      AND transfers_volume_event_kind(e.action, e.state_before) IS NOT NULL
       AND t.source_path <> ''
     GROUP BY 1, 2, 3
   ) g
   JOIN orgs_organisation o
-    ON o.path = ANY (transfers_path_prefixes(g.p)) AND o.level IN {LEVELS}
+    ON o.path = ANY (transfers_path_prefixes(g.p)) AND o.level IN {setbacks}
   GROUP BY 1, 2, 3;
 END
 $$;
@@ -147,9 +169,10 @@ DROP FUNCTION IF EXISTS transfers_path_prefixes(text);
 TRIGGERS = ("transfers_volume_insert_delete", "transfers_volume_update")
 
 
-def install(schema_editor) -> None:
+def install(schema_editor, setback_levels: tuple[str, ...] = SETBACK_LEVELS) -> None:
+    """Install (or replace) the functions and triggers, and recount."""
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(_sql(), params=None)
+        schema_editor.execute(_sql(setback_levels), params=None)
         schema_editor.execute("SELECT transfers_volume_rebuild()", params=None)
 
 

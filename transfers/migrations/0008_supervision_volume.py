@@ -8,7 +8,7 @@ from transfers import volume_sql
 
 
 def install(apps, schema_editor):
-    volume_sql.install(schema_editor)
+    volume_sql.install(schema_editor, volume_sql.LEVELS)
 
 
 def uninstall(apps, schema_editor):
