@@ -80,7 +80,9 @@ class _OrgList:
     def count(self, org: Organisation, cap: int | None, **extra) -> Bound:
         statement = self._counts.get(cap)
         if statement is None:
-            statement = self._counts[cap] = Compiled(lambda **p: _ids(self._queryset(p), cap))
+            statement = self._counts[cap] = Compiled(
+                lambda **p: _ids(self._queryset(p), cap), per_value=self.by == "pk"
+            )
         return statement.bind(**self._params(org, extra))
 
     def rows(
@@ -98,7 +100,8 @@ class _OrgList:
                 cursor = [p[f"v{i}"] for i in range(len(ordering))] if p else None
                 return _page_rows(qs, ordering, n, cursor)
 
-            statement = self._pages[shape] = Compiled(build)
+            # By the organisation's id: planned for each (ops.compiled.PER_VALUE).
+            statement = self._pages[shape] = Compiled(build, per_value=self.by == "pk")
         if self._prefetches is None:
             qs = self._queryset(self._params(org, extra))
             self._prefetches = [

@@ -13,19 +13,25 @@ branch after it, and a plan for a branch an index walk over a province. Such sta
 planned for their own values every time, as without prepared statements — unless it finds its
 rows by a key and only filters them by the prefix (``Compiled(..., keyed=True)``: "on the route",
 one branch or one target checked for an organisation), whose plan is the same for every value.
+Conversely an organisation's list by its id is never prepared (``Compiled(..., per_value=True)``):
+a generic plan made for organisations with a handful of transfers cost a committee with 6,000 on
+their way 21 ms instead of 0.5.
 """
 
 from __future__ import annotations
 
 from django.db.backends.postgresql import base
 
-from ops.compiled import KEYED
+from ops.compiled import KEYED, PER_VALUE
 
 
 def value_dependent(query) -> bool:
     """Whether the best plan for ``query`` depends on its parameters' values (a ``LIKE``, unless
-    the statement says it finds its rows by a key: ``ops.compiled.KEYED``)."""
-    return isinstance(query, str) and "LIKE " in query and not query.startswith(KEYED)
+    the statement says it finds its rows by a key: ``ops.compiled.KEYED``; or a statement that
+    says so, ``ops.compiled.PER_VALUE``, alone or within a statement of several counts)."""
+    if not isinstance(query, str):
+        return False
+    return ("LIKE " in query and not query.startswith(KEYED)) or PER_VALUE in query
 
 
 class KeyedPlansCursor(base.ServerBindingCursor):
