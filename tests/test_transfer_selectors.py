@@ -85,7 +85,7 @@ def test_a_draft_is_not_yet_done_work(actor, org):
     draft = draft_to(actor("wxy"), org("ltx_zb1"))
 
     assert not shows(selectors.outgoing_done, "wxy", org, draft)
-    assert draft.pk in ids(selectors.drafts_of(org("wxy")))
+    assert draft.pk in ids(selectors.drafts_and_returned(org("wxy")))
 
 
 def test_between_receipt_and_report_it_is_not_reported(transfer, org):
@@ -122,8 +122,8 @@ def test_an_unfinished_transfer_is_in_no_history(transfer, org):
 def test_a_rejected_transfer_is_returned_to_the_initiator(transfer, org):
     transfer = reject_at_pending(transfer)
 
-    assert shows(selectors.returned_to, "wxy", org, transfer)
-    assert not shows(selectors.returned_to, "gxu", org, transfer)
+    assert shows(selectors.drafts_and_returned, "wxy", org, transfer)
+    assert not shows(selectors.drafts_and_returned, "gxu", org, transfer)
     assert not shows(selectors.outgoing_todo, "gxu", org, transfer)
     # The initiator's act stays visible in its 已办工作 although its step now reads 已退回.
     assert shows(selectors.outgoing_done, "wxy", org, transfer)
@@ -132,7 +132,7 @@ def test_a_rejected_transfer_is_returned_to_the_initiator(transfer, org):
 def test_a_revoked_transfer_leaves_every_list(transfer, actor, org):
     services.revoke(actor=actor("wxy"), transfer=transfer)
 
-    for query in (selectors.outgoing_todo, selectors.outgoing_done, selectors.returned_to):
+    for query in (selectors.outgoing_todo, selectors.outgoing_done, selectors.drafts_and_returned):
         assert not shows(query, "wxy", org, transfer)
         assert not shows(query, "gxu", org, transfer)
     assert not shows(selectors.outgoing_history, "wxy", org, transfer)
@@ -310,7 +310,7 @@ def touch(rows) -> None:
 LISTS = [
     ("outgoing_todo", "gxu", "launched"),
     ("incoming_todo", "ltx", "at_receiver"),
-    ("returned_to", "wxy", "returned"),
+    ("drafts_and_returned", "wxy", "returned"),
     ("outgoing_done", "wxy", "received"),
     ("incoming_done", "ltx", "received"),
     ("not_reported", "ltx", "received"),

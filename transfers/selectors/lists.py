@@ -194,17 +194,9 @@ def search_todo(qs: QuerySet[TransferStep], f: WorkFilters) -> QuerySet[Transfer
 
 
 def outgoing_todo(org: Organisation) -> QuerySet[TransferStep]:
-    """转出 · 待办工作 (steps). Returned transfers are listed by ``returned_to``."""
+    """转出 · 待办工作 (steps). The initiator's own drafts and returns are listed by
+    ``drafts_and_returned``."""
     return todo_steps(org, Direction.OUT)
-
-
-def returned_to(org: Organisation) -> QuerySet[Transfer]:
-    """Transfers returned to ``org`` as initiator: edit and relaunch, or 撤销."""
-    return row_values(Transfer.objects.filter(initiator=org, state=TransferState.RETURNED))
-
-
-def drafts_of(org: Organisation) -> QuerySet[Transfer]:
-    return row_values(Transfer.objects.filter(initiator=org, state=TransferState.DRAFT))
 
 
 def drafts_and_returned(org: Organisation) -> QuerySet[Transfer]:
