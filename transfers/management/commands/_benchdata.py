@@ -170,8 +170,8 @@ def _clone(c, *, tag: str, n: int, where: str, params: list, **override: str) ->
 OPEN = "state IN ('draft', 'in_progress', 'returned', 'received')"
 
 
-def _steps(c, *, tag: str, org: Organisation, direction: str, acted: bool) -> None:
-    """The launch step of the tagged transfers, and ``org``'s step: pending, or acted on."""
+def _launch_steps(c, *, tag: str) -> None:
+    """The initiator's launch step of the tagged transfers."""
     c.execute(
         f"""
         INSERT INTO transfers_transferstep (transfer_id, round, "order", org_id, org_path, role,
@@ -182,12 +182,18 @@ def _steps(c, *, tag: str, org: Organisation, direction: str, acted: bool) -> No
         """,  # noqa: S608 - OPEN is a constant of this module
         [tag + "%"],
     )
+
+
+def _org_steps(c, *, tag: str, org: Organisation, direction: str, state: str) -> None:
+    """``org``'s step after the launch on the tagged transfers: pending, approved, or having
+    returned the transfer."""
+    acted = state != "pending"
     c.execute(
         f"""
         INSERT INTO transfers_transferstep (transfer_id, round, "order", org_id, org_path, role,
             direction, state, actor_id, acted_at, opinion, pending_since, due_at, transfer_open)
         SELECT id, 1, 1, %s, %s, 'approve', %s, %s, CASE WHEN %s THEN initiated_by_id END,
-               CASE WHEN %s THEN launched_at END, '', launched_at, launched_at + interval '7 days',
+               CASE WHEN %s THEN launched_at END, %s, launched_at, launched_at + interval '7 days',
                {OPEN}
         FROM transfers_transfer WHERE member_name LIKE %s
         """,  # noqa: S608 - OPEN is a constant of this module
@@ -195,9 +201,10 @@ def _steps(c, *, tag: str, org: Organisation, direction: str, acted: bool) -> No
             org.pk,
             org.path,
             direction,
-            "approved" if acted else "pending",
+            state,
             acted,
             acted,
+            "材料不全" if state == "returned" else "",
             tag + "%",
         ],
     )
@@ -243,7 +250,9 @@ def busy_offices(orgs: list[Organisation], stdout, per_list: int = 45) -> None:
                     dest_branch_id="NULL",
                     **unfinished,
                 )
-                _steps(c, tag=f"{tag}{kind}", org=org, direction=direction, acted=acted)
+                _launch_steps(c, tag=f"{tag}{kind}")
+                state = "approved" if acted else "pending"
+                _org_steps(c, tag=f"{tag}{kind}", org=org, direction=direction, state=state)
             _clone(c, tag=f"{tag}O", n=per_list, where="state = 'completed'", params=[], **src)
             _clone(c, tag=f"{tag}N", n=per_list, where="state = 'completed'", params=[], **dest)
             _clone(
@@ -299,40 +308,12 @@ def deep_history(
                 **ours,
                 **override,
             )
-            _launch_step(c, tag=f"{tag}{kind}", committee=committee)
+            _launch_steps(c, tag=f"{tag}{kind}")  # the committee initiated them (``ours``)
             if superior_step:
-                _superior_step(c, tag=f"{tag}{kind}", org=superior, state=superior_step)
+                _org_steps(
+                    c, tag=f"{tag}{kind}", org=superior, direction="out", state=superior_step
+                )
     stdout.write(
         f"样本党组织：{committee.name} 历年转接 {finished:,} 条（在途 {in_flight:,} 条），"
         f"{time.perf_counter() - start:.0f} 秒"
-    )
-
-
-def _launch_step(c, *, tag: str, committee: Organisation) -> None:
-    c.execute(
-        f"""
-        INSERT INTO transfers_transferstep (transfer_id, round, "order", org_id, org_path, role,
-            direction, state, actor_id, acted_at, opinion, pending_since, transfer_open)
-        SELECT id, 1, 0, %s, %s, 'initiate', 'out', 'launched', initiated_by_id, launched_at, '',
-               launched_at, {OPEN}
-        FROM transfers_transfer WHERE member_name LIKE %s
-        """,  # noqa: S608 - OPEN is a constant of this module
-        [committee.pk, committee.path, tag + "%"],
-    )
-
-
-def _superior_step(c, *, tag: str, org: Organisation, state: str) -> None:
-    """The next step on the way out: pending at ``org``, or having returned the transfer."""
-    c.execute(
-        f"""
-        INSERT INTO transfers_transferstep (transfer_id, round, "order", org_id, org_path, role,
-            direction, state, actor_id, acted_at, opinion, pending_since, due_at, transfer_open)
-        SELECT id, 1, 1, %s, %s, 'approve', 'out', %s,
-               CASE WHEN %s = 'returned' THEN initiated_by_id END,
-               CASE WHEN %s = 'returned' THEN launched_at + interval '2 days' END,
-               CASE WHEN %s = 'returned' THEN '材料不全' ELSE '' END,
-               launched_at, launched_at + interval '7 days', {OPEN}
-        FROM transfers_transfer WHERE member_name LIKE %s
-        """,  # noqa: S608 - OPEN is a constant of this module
-        [org.pk, org.path, state, state, state, state, tag + "%"],
     )
