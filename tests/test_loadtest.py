@@ -8,7 +8,7 @@ import re
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from transfers.models import Letter, Transfer, TransferState, TransferType
@@ -86,3 +86,26 @@ def test_approve_mode_takes_every_waiting_transfer(live_server):
     counts = _counts(_run(live_server, "approve"))
     assert counts["同意"] == 5
     assert "同意（失败）" not in counts
+
+
+def test_only_measures_the_actions_named(live_server):
+    call_command("loadtest", prepare=8, stdout=StringIO())
+    out = StringIO()
+    call_command(
+        "loadtest",
+        url=live_server.url,
+        mode="actions",
+        only="确认发起",
+        seconds=1,
+        threads=1,
+        stdout=out,
+    )
+    counts = _counts(out.getvalue())
+    assert counts["确认发起"] == 2
+    assert set(counts) == {"确认发起", "确认发起后打开的页面", "登录页"}, out.getvalue()
+    assert not Transfer.objects.filter(state=TransferState.DRAFT, member_name__startswith="压测")
+
+
+def test_only_refuses_an_action_it_does_not_know(live_server):
+    with pytest.raises(CommandError, match="没有这些动作：审批"):
+        call_command("loadtest", url=live_server.url, mode="actions", only="审批,同意")

@@ -13,11 +13,14 @@ out of the system and 登记回执 of what it concluded, 不同意 on the rest o
 all that came back to 文学院党委, 重新发起 of those with an even id and 撤销 of the others. Each
 runs for ``--seconds`` or until nothing is left for it, and its rate is over the time it ran.
 Like a browser, the client opens the page an action redirects to (timed on its own line): it
-shows the message "已同意…", which would otherwise pile up in the session.
+shows the message "已同意…", which would otherwise pile up in the session. ``--only`` takes
+some of the twelve (by the name of their line), the others skipped: one action measured alone,
+on what ``--prepare`` left for it.
 
     python manage.py loadtest --prepare 8000  # 8,000 for 同意, 2,000 for 办结, 2,000 drafts
     python manage.py loadtest --url http://127.0.0.1:8000 --seconds 20 --mode approve
     python manage.py loadtest --url http://127.0.0.1:8000 --seconds 10 --mode actions
+    python manage.py loadtest --url http://127.0.0.1:8000 --mode actions --only 确认发起,同意
     python manage.py loadtest --url http://127.0.0.1:8000 --seconds 30 --mode mix
 
 Only loopback addresses are accepted, and every run stops after ``--seconds`` (at most 300).
@@ -298,6 +301,9 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4)
         parser.add_argument("--mode", choices=["mix", "approve", "actions"], default="mix")
         parser.add_argument("--prepare", type=int, default=0, help="先发起这么多待同意的转接")
+        parser.add_argument(
+            "--only", default="", help="--mode actions 只压测这些动作，逗号分隔，如 确认发起,同意"
+        )
 
     def handle(self, *args, **o):
         if o["prepare"]:
@@ -320,7 +326,7 @@ class Command(BaseCommand):
             self._report(results, elapsed)
             return
         rates = {}
-        for action in ACTIONS if o["mode"] == "actions" else [APPROVE]:
+        for action in self._chosen(o["mode"], o["only"]):
             self.waiting = self._queue(action.candidates())
             results, elapsed = self._run(
                 [action.user] * o["threads"], self._acting(action), seconds
@@ -336,6 +342,19 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{kind}/s ÷ 登录页/s = {rate:.1f} ÷ {page:.1f} = {rate / page:.2f}"
                 )
+
+    @staticmethod
+    def _chosen(mode: str, only: str) -> list[Action]:
+        if mode != "actions":
+            return [APPROVE]
+        if not only:
+            return ACTIONS
+        kinds = {kind.strip() for kind in only.split(",") if kind.strip()}
+        unknown = kinds - {action.kind for action in ACTIONS}
+        if unknown:
+            names = "、".join(action.kind for action in ACTIONS)
+            raise CommandError(f"没有这些动作：{'、'.join(sorted(unknown))}（可选：{names}）。")
+        return [action for action in ACTIONS if action.kind in kinds]
 
     @staticmethod
     def _queue(rows) -> queue.Queue:
