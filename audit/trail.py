@@ -3,6 +3,10 @@
 The request being served is remembered for the duration of the request (a context variable set
 by ``AuditContextMiddleware``), so a service deep below a view can record its action with the
 client's address without being handed the request.
+
+With ``AUDIT_SYSLOG`` set, each row is also sent to syslog (logger ``audit.forward``, configured
+by ``ops.logconfig``) once the transaction that wrote it has committed: a row rolled back with
+its action is never forwarded, and a collector cannot be told of an action that did not happen.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 
 from audit.models import AuditEvent, EventType, Outcome
@@ -20,6 +26,7 @@ from ops import writes
 from ops.net import client_ip
 
 logger = logging.getLogger(__name__)
+forwarded = logging.getLogger("audit.forward")
 
 _current_request: contextvars.ContextVar[Any] = contextvars.ContextVar(
     "audit_request", default=None
@@ -115,4 +122,31 @@ def record_all(rows: list[AuditEvent]) -> list[AuditEvent]:
         # The trail must not turn a refusal into a server error; the failure itself is logged.
         logger.exception("audit event %s could not be recorded", kinds)
         return []
+    if settings.AUDIT_SYSLOG:
+        # robust: a collector out of reach must not turn the committed action into an error
+        transaction.on_commit(partial(_forward, rows), robust=True)
     return rows
+
+
+def _forward(rows: list[AuditEvent]) -> None:
+    """Each written row as one record of ``audit.forward``: its fields, as stored."""
+    for r in rows:
+        forwarded.info(
+            "audit",
+            extra={
+                "fields": {
+                    "audit_id": r.pk,
+                    "at": r.at.isoformat(),
+                    "event_type": r.event_type,
+                    "outcome": r.outcome,
+                    "user_id": r.user_id,
+                    "username": r.username,
+                    "org_id": r.org_id,
+                    "org_name": r.org_name,
+                    "client_address": r.client_address,
+                    "object_type": r.object_type,
+                    "object_id": r.object_id,
+                    "detail": r.detail,
+                }
+            },
+        )

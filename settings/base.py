@@ -15,6 +15,7 @@ from settings.env import (
     env_origins,
     env_pairs,
     env_str,
+    env_syslog,
     env_url,
 )
 
@@ -262,9 +263,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Logs go to stdout (journald or the container collects them): JSON lines by default, one per
 # request (ops.logs) plus every other record, each with the request id; ID numbers masked.
+# Audit rows go to syslog as well when AUDIT_SYSLOG says where (audit.trail, after the commit).
+AUDIT_SYSLOG = env_syslog("AUDIT_SYSLOG")
 LOGGING = logging_config(
     level=env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
     fmt=env_choice("LOG_FORMAT", "json", ["json", "text"]),
+    audit_syslog=AUDIT_SYSLOG,
 )
 
 # Lists: how many rows a page shows, and where counting stops above county level.

@@ -19,4 +19,5 @@ EXCHANGE_SIGNING_KEY = EXCHANGE_SIGNING_KEY or "nC7uE2tm6AUvNMXV5FPh6Vw3Do7GQzjQ
 LOGGING = logging_config(
     level=env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
     fmt=env_choice("LOG_FORMAT", "text", ["json", "text"]),
+    audit_syslog=AUDIT_SYSLOG,  # noqa: F405
 )

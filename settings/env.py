@@ -73,6 +73,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("EXCHANGE_TRUSTED_KEYS", "", "业务交换区: `name=base64-public-key,...` of the deployments whose package files are accepted."),
         # Security (安全审计, 身份鉴别, 三员分立)
         Setting("AUDIT_RETENTION_DAYS", "184", "安全审计: audit rows are kept this many days; below 184 (网络安全法 §21) the system check fails and `purge_audit` refuses to run."),
+        Setting("AUDIT_SYSLOG", "", "安全审计: also send each audit row, once its transaction has committed, as one JSON line to syslog (facility authpriv, tag `zuzhi-audit`): `udp://host[:port]` for a collector (port 514 by default), or a local socket path such as `/dev/log` for the machine's rsyslog to forward; empty: the rows stay in the database only."),
         Setting("SESSION_ABSOLUTE_SECONDS", "28800", "A session ends this many seconds after login, whatever the activity (8 h)."),
         Setting("OTP_REQUIRED", "0", "第二因素: 1 makes every committee account (a role on a 党委) and every staff or superuser account verify a 6-digit TOTP code (or a single-use recovery code) after the password, enrolling first if it has no device. Production sets 1; off for the demo and the tests."),
         Setting("PASSWORD_MAX_AGE_DAYS", "0", "身份鉴别: a password older than this many days must be changed right after login before any other page (e.g. 90); 0: no maximum age."),
@@ -167,6 +168,18 @@ def env_url(name: str, default: str, schemes: set[str]) -> str:
     if raw is None or raw.strip() == "":
         return default
     return check_url(name, raw.strip(), schemes)
+
+
+def env_syslog(name: str) -> tuple[str, int] | str | None:
+    """A syslog destination: ``udp://host[:port]`` as (host, port), 514 by default; an absolute
+    path as a local socket; empty or unset: None."""
+    raw = (_raw(name) or "").strip()
+    if not raw:
+        return None
+    if raw.startswith("/"):
+        return raw
+    parsed = urlparse(check_url(name, raw, {"udp"}, path_allowed=False))
+    return parsed.hostname, parsed.port or 514
 
 
 def env_origins(name: str) -> list[str]:
