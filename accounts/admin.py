@@ -1,6 +1,6 @@
 """django-otp's device admin pages are English and show secrets; 系统管理 does without them.
-A user who has lost both the authenticator and the recovery codes is helped from the shell
-(``TOTPDevice.objects.filter(user=…).delete()``: the next login enrols again)."""
+A user who has lost the authenticator is helped by the security administrator: the user list's
+action 重置第二因素 (``orgs.admin.UserWithRolesAdmin``, ``accounts.otp.reset``)."""
 
 from django.contrib import admin
 from django_otp.plugins.otp_static.models import StaticDevice

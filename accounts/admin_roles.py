@@ -1,7 +1,8 @@
 """三员分立: the system, security and audit administrators as groups with exactly their rights.
 
 - 系统管理员 (system administrator): the organisation tree and accounts.
-- 安全管理员 (security administrator): users' organisation roles, group memberships, lockouts.
+- 安全管理员 (security administrator): users' organisation roles, group memberships, lockouts,
+  resetting a lost second factor.
 - 审计管理员 (audit administrator): reads and exports the audit trail, nothing else.
 
 The groups are (re)created after every ``migrate`` with exactly these permissions. No account
@@ -46,6 +47,9 @@ GROUPS: dict[str, list[str]] = {
         "axes.delete_accessattempt",
         "axes.view_accessfailurelog",
         "axes.view_accesslog",
+        # 重置第二因素 (the user admin's action): an account's authenticator and recovery codes
+        "otp_totp.delete_totpdevice",
+        "otp_static.delete_staticdevice",
     ],
     AUDIT_ADMIN: ["audit.view_auditevent", "audit.export_auditevent"],
 }

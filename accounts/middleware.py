@@ -35,7 +35,8 @@ class AbsoluteSessionLimitMiddleware:
 
 class SecondFactorMiddleware:
     """With OTP_REQUIRED on, a committee, staff or superuser account reaches no page (the admin
-    included) before verifying a second factor; without a device it is led to enrol."""
+    included) before verifying a second factor; without a device it is led to enrol. A session
+    whose user's second factor was reset after it logged in ends (``otp.reset``)."""
 
     OPEN = ("otp_verify", "otp_enrol", "otp_recovery_codes", "logout", "login")
 
@@ -49,9 +50,16 @@ class SecondFactorMiddleware:
             and user.is_authenticated
             and not user.is_verified()
             and otp.required(request)
-            and not self._open(request.path_info)
         ):
-            return redirect_to_login(request.get_full_path(), reverse("otp_verify"))
+            if otp.reset_since_login(request):
+                # Reset by the security administrator: a new device only after a new login.
+                logout(request)
+                messages.warning(
+                    request, "您的动态口令已由安全管理员重置，请重新登录并绑定新的动态口令。"
+                )
+                return redirect_to_login(request.get_full_path())
+            if not self._open(request.path_info):
+                return redirect_to_login(request.get_full_path(), reverse("otp_verify"))
         return self.get_response(request)
 
     def _open(self, path: str) -> bool:

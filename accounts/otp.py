@@ -14,6 +14,8 @@ import secrets
 import segno
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -95,3 +97,35 @@ def count_failure(request, username: str) -> bool:
     AxesProxyHandler.user_login_failed(sender=verify, credentials=credentials, request=request)
     throttle.failed(username)
     return AxesProxyHandler.is_locked(request, credentials)
+
+
+# -- 重置第二因素: the authenticator (and the recovery codes) lost ---------------------------------
+
+RESET_SEEN = "otp_reset_seen"  # the session's copy of its user's reset mark at login
+
+
+def _reset_key(user_pk: int) -> str:
+    return f"otp-reset:{user_pk}"
+
+
+def reset(user) -> None:
+    """Remove the user's authenticator and recovery codes: the next login enrols a new one.
+    Every session logged in before ends at its next request (``reset_since_login``), so that
+    whoever holds one cannot enrol a device of their own in it: a fresh mark is kept in the
+    shared cache for as long as any session may live (SESSION_ABSOLUTE_SECONDS), and a login
+    copies the mark of its moment into its session (``remember_reset``)."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()  # and its tokens, by cascade
+    cache.set(_reset_key(user.pk), secrets.token_hex(8), timeout=settings.SESSION_ABSOLUTE_SECONDS)
+
+
+def remember_reset(request, user) -> None:
+    """At login: the session starts after whatever reset came before it."""
+    request.session[RESET_SEEN] = cache.get(_reset_key(user.pk))
+
+
+def reset_since_login(request) -> bool:
+    """Was this session's user's second factor reset after the session logged in?"""
+    mark = cache.get(_reset_key(request.user.pk))
+    return mark is not None and mark != request.session.get(RESET_SEEN)

@@ -1,5 +1,5 @@
-"""Remember when a session logged in (for the absolute session limit) and when a password was
-last changed (for the maximum password age)."""
+"""Remember when a session logged in (for the absolute session limit; and which second-factor
+reset it came after) and when a password was last changed (for the maximum password age)."""
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
@@ -13,7 +13,10 @@ LOGIN_AT = "login_at"
 @receiver(user_logged_in, dispatch_uid="accounts_login_at")
 def _remember_login_time(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
+        from accounts import otp
+
         request.session[LOGIN_AT] = int(timezone.now().timestamp())
+        otp.remember_reset(request, user)  # a second factor reset before now is behind it
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="accounts_password_age")

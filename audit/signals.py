@@ -103,20 +103,25 @@ def _admin_changed(sender, instance, created, **kwargs):
                 instance.object_id or "",
                 instance.action_flag,
                 instance.object_repr,
+                instance.get_change_message(),
             )
         ]
     )
 
 
-def admin_row(user, object_type: str, object_id, action_flag: int, object_repr: str):
-    """The audit row of a change made in the admin (系统管理): who, what, which object."""
+def admin_row(
+    user, object_type: str, object_id, action_flag: int, object_repr: str, message: str = ""
+):
+    """The audit row of a change made in the admin (系统管理): who, what, which object, and
+    what the admin's history says of it (the fields changed, an action's words)."""
     action = {ADDITION: "新增", CHANGE: "修改", DELETION: "删除"}.get(action_flag, "操作")
+    detail = f"{action} {object_repr}" + (f"：{message}" if message else "")
     return trail.row(
         EventType.ADMIN_CHANGE,
         user=user,
         object_type=object_type,
         object_id=object_id,
-        detail=f"{action} {object_repr}",
+        detail=detail,
     )
 
 

@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
@@ -180,3 +180,31 @@ class UserWithRolesAdmin(UserAdmin):
         ("管理员角色（三员分立）", {"fields": ["groups"]}),
         ("重要日期", {"fields": ["last_login", "date_joined"]}),
     ]
+    actions = ["reset_second_factor"]
+
+    @admin.action(
+        description="重置第二因素（丢失动态口令或恢复码时）", permissions=["reset_second_factor"]
+    )
+    def reset_second_factor(self, request, queryset):
+        """The authenticator lost: its device and recovery codes removed, the account's
+        sessions ended; at the next login it enrols a new one (accounts.otp.reset)."""
+        from accounts import otp
+
+        users = list(queryset)
+        for user in users:
+            otp.reset(user)
+            # the user's history in the admin, and through it the audit trail (ADMIN_CHANGE)
+            self.log_change(request, user, "重置第二因素：动态口令与恢复码已删除，须重新绑定")
+        names = "、".join(u.get_username() for u in users[:10]) + ("等" if len(users) > 10 else "")
+        self.message_user(
+            request,
+            f"已重置{names}共{len(users)}个账号的第二因素：已登录的会话随即结束，"
+            "下次登录时须重新绑定动态口令。",
+            messages.SUCCESS,
+        )
+
+    def has_reset_second_factor_permission(self, request) -> bool:
+        """安全管理员 (accounts.admin_roles): the devices' delete permissions."""
+        return request.user.has_perms(
+            ["otp_totp.delete_totpdevice", "otp_static.delete_staticdevice"]
+        )
